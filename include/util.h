@@ -1,0 +1,51 @@
+/* Small helpers with no state: parsing, time, strings, secrets. */
+#ifndef CWG_UTIL_H
+#define CWG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/*
+ * "30s", "5m", "2h", "7d", or a bare number of seconds; whole seconds,
+ * 0 .. 10 years. Returns 0, or -1 with a reason in err.
+ */
+int	 util_parse_duration(const char *, int64_t *, char *err, size_t errlen);
+/*
+ * RFC 3339 ("2026-11-01T00:00:00Z", offsets allowed), epoch seconds, or
+ * relative to now ("-7d", "-36h", "now"). Returns 0 or -1 with err.
+ */
+int	 util_parse_time(const char *, time_t now, time_t *, char *err,
+	    size_t errlen);
+/* Formats t as "2026-11-01T00:00:00Z" into out (at least 21 bytes). */
+char	*util_format_rfc3339(time_t, char *out, size_t outlen);
+/* Same for amz-date "20261101T000000Z" (at least 17 bytes). */
+char	*util_format_amzdate(time_t, char *out, size_t outlen);
+/* Strict integer and number parsing of a whole string; 0 or -1. */
+int	 util_parse_int(const char *, long long min, long long max,
+	    long long *, char *err, size_t errlen);
+int	 util_parse_double(const char *, double min, double max, double *,
+	    char *err, size_t errlen);
+/* yes/no/true/false/on/off/1/0; 0 or -1. */
+int	 util_parse_bool(const char *, int *, char *err, size_t errlen);
+
+/* Constant-time comparison of two equal-length byte strings: 1 if equal. */
+int	 util_ct_equal(const void *, const void *, size_t);
+/* Zeroes memory in a way the compiler cannot drop. */
+void	 util_wipe(void *, size_t);
+/* Wipes and frees a NUL-terminated string (NULL is fine). */
+void	 util_free_secret(char *);
+
+/* strlcpy semantics: returns strlen(src). */
+size_t	 util_strlcpy(char *, const char *, size_t);
+/* Trims ASCII white space at both ends, in place; returns s. */
+char	*util_trim(char *);
+/* Shell-style glob of one name (fnmatch without flags): 1 on match. */
+int	 util_glob_match(const char *pattern, const char *name);
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void	 util_hex(const unsigned char *, size_t, char *out);
+/* Wall-clock and monotonic time in seconds. */
+double	 util_now(void);
+double	 util_monotonic(void);
+
+#endif

@@ -1,0 +1,3 @@
+#include "autoconf.h"
+#include <stdio.h>
+int main(void) { puts(PACKAGE_VERSION); return 0; }
