@@ -1,0 +1,90 @@
+/*
+ * Robust detector for generic metrics (kind = metric): a streaming robust
+ * z-score of each value against the median and MAD of the same hour of the
+ * week (seasonal profile), confirmed by a trailing window that also stands in
+ * while the seasonal history is short.  Pure: no I/O, no clock; memory is
+ * fixed per series (ring buffers sized below), so the daemon can persist the
+ * state or rebuild it by replaying stored datapoints.
+ *
+ * Each value is judged only against data before it (no lookahead), then
+ * added to the history.
+ */
+#ifndef CWG_ROBUST_H
+#define CWG_ROBUST_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define ROBUST_SLOTS		168	/* hour-of-week bins (UTC) */
+#define ROBUST_SLOT_DEPTH	32	/* values kept per bin */
+#define ROBUST_WINDOW		512	/* trailing window capacity (values) */
+
+enum robust_direction {
+	ROBUST_BOTH = 0,
+	ROBUST_UP,
+	ROBUST_DOWN
+};
+
+struct robust_params {
+	double			 threshold;	/* robust z to alert (> 0) */
+	enum robust_direction	 direction;
+	int			 window;	/* trailing values used, 8..ROBUST_WINDOW */
+	int			 min_history;	/* values seen before any judgement */
+	int			 season_min;	/* values in a bin before it is used; 0 = no seasonal profile */
+	double			 rel_floor;	/* scale >= rel_floor * mean |x| of the window */
+	double			 abs_floor;	/* scale >= abs_floor (>= 0) */
+	int			 holdoff;	/* values after an alert with no new alert */
+};
+
+struct robust_result {
+	double	 score;		/* signed robust z (0 when not judged) */
+	double	 median;	/* the reference level used */
+	double	 scale;		/* the scale used: 1.4826 * MAD, floored */
+	int	 judged;	/* 1 if enough history to judge */
+	int	 seasonal;	/* 1 if the hour-of-week profile took part */
+	int	 anomalous;	/* score beyond threshold in direction */
+	int	 alert;		/* 1 on the first anomalous value of an event */
+};
+
+struct robust;
+
+/* Fills p with the defaults (tuned on the NAB development set). */
+void		 robust_params_default(struct robust_params *);
+/* Checks p; 0, or -1 with a reason in err. */
+int		 robust_params_check(const struct robust_params *, char *err,
+		    size_t errlen);
+/* "up" "down" "both" -> direction; 0 or -1. */
+int		 robust_direction_parse(const char *, enum robust_direction *);
+
+/*
+ * A new detector with a copy of p (NULL = defaults), or NULL if p is
+ * invalid.  The caller frees it with robust_free.
+ */
+struct robust	*robust_new(const struct robust_params *);
+void		 robust_free(struct robust *);
+/* Forgets all history; keeps the parameters. */
+void		 robust_reset(struct robust *);
+
+/*
+ * Judges value at time t against the history, then adds it.  Values must
+ * come in increasing t.  Returns 1 if an alert is raised, 0 if not, -1 if
+ * the value is not accepted (NaN or infinite, or t not after the previous
+ * value): then out says judged = 0 and the history is unchanged.
+ * out may be NULL.
+ */
+int		 robust_update(struct robust *, time_t t, double value,
+		    struct robust_result *out);
+
+/*
+ * Persistence: robust_state_size() bytes hold the history (not the
+ * parameters).  robust_save writes them into buf (0, or -1 if len is too
+ * small); robust_load replaces the history of r (0, or -1 with err if the
+ * blob is not a state of this version and size).  The blob is in host byte
+ * order: for the local state database, not for exchange.
+ */
+size_t		 robust_state_size(void);
+int		 robust_save(const struct robust *, void *buf, size_t len);
+int		 robust_load(struct robust *, const void *buf, size_t len,
+		    char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,424 @@
+/*
+ * Robust detector for generic metrics; see include/robust.h.
+ *
+ * Reference: median and MAD (scaled by 1.4826 so that it estimates sigma
+ * for normal data) of (a) the trailing window and (b) the same hour of the
+ * week.  When the hour-of-week bin holds enough values, a value is anomalous
+ * only if both references agree (same sign, both beyond the threshold): the
+ * seasonal profile absorbs a peak that recurs every week, the trailing window
+ * absorbs a level shift that has lasted long enough, and neither alone
+ * floods.  The scale has floors so that flat or quantised series (MAD 0) do
+ * not turn every wiggle into an infinite z: a fraction of the series' typical
+ * level (mean |x| of the window), its quantisation step (smallest non-zero
+ * change seen) and an absolute floor.
+ */
+#include "autoconf.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "robust.h"
+#include "xmalloc.h"
+
+#define ROBUST_MAGIC	0x52425354u	/* "RBST" */
+#define ROBUST_VERSION	1u
+#define MAD_TO_SIGMA	1.4826
+
+/* Everything here is plain data, so a state is saved with one memcpy. */
+struct robust_state {
+	uint32_t	 magic;
+	uint32_t	 version;
+	int64_t		 last_t;
+	uint64_t	 seen;		/* accepted values */
+	uint64_t	 last_alert;	/* seen at the last alert; 0 = none */
+	int32_t		 in_event;
+	int32_t		 has_prev;
+	double		 prev;
+	double		 qstep;		/* smallest non-zero |change|; 0 = none */
+	int32_t		 win_head;	/* next slot to write */
+	int32_t		 win_count;
+	double		 win[ROBUST_WINDOW];
+	uint8_t		 slot_head[ROBUST_SLOTS];
+	uint8_t		 slot_count[ROBUST_SLOTS];
+	double		 slot[ROBUST_SLOTS][ROBUST_SLOT_DEPTH];
+};
+
+struct robust {
+	struct robust_params	 p;
+	struct robust_state	 s;
+};
+
+void
+robust_params_default(struct robust_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->threshold = 5.0;
+	p->direction = ROBUST_BOTH;
+	p->window = 288;
+	p->min_history = 24;
+	p->season_min = 8;
+	p->rel_floor = 0.05;
+	p->abs_floor = 0.0;
+	p->holdoff = 288;
+}
+
+int
+robust_params_check(const struct robust_params *p, char *err, size_t errlen)
+{
+	const char	*why = NULL;
+
+	if (!(p->threshold > 0) || !isfinite(p->threshold))
+		why = "threshold must be a positive number";
+	else if (p->direction != ROBUST_BOTH && p->direction != ROBUST_UP &&
+	    p->direction != ROBUST_DOWN)
+		why = "direction must be up, down or both";
+	else if (p->window < 8 || p->window > ROBUST_WINDOW)
+		why = "window out of range";
+	else if (p->min_history < 3 || p->min_history > p->window)
+		why = "min_history must be 3 .. window";
+	else if (p->season_min < 0 || p->season_min > ROBUST_SLOT_DEPTH)
+		why = "season_min out of range";
+	else if (!(p->rel_floor >= 0) || !isfinite(p->rel_floor))
+		why = "rel_floor must be >= 0";
+	else if (!(p->abs_floor >= 0) || !isfinite(p->abs_floor))
+		why = "abs_floor must be >= 0";
+	else if (p->holdoff < 0)
+		why = "holdoff must be >= 0";
+	if (why == NULL)
+		return 0;
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "robust: %s", why);
+	return -1;
+}
+
+int
+robust_direction_parse(const char *s, enum robust_direction *d)
+{
+	if (strcasecmp(s, "up") == 0)
+		*d = ROBUST_UP;
+	else if (strcasecmp(s, "down") == 0)
+		*d = ROBUST_DOWN;
+	else if (strcasecmp(s, "both") == 0)
+		*d = ROBUST_BOTH;
+	else
+		return -1;
+	return 0;
+}
+
+struct robust *
+robust_new(const struct robust_params *p)
+{
+	struct robust	*r;
+
+	r = xcalloc(1, sizeof(*r));
+	if (p == NULL)
+		robust_params_default(&r->p);
+	else {
+		if (robust_params_check(p, NULL, 0) == -1) {
+			free(r);
+			return NULL;
+		}
+		r->p = *p;
+	}
+	robust_reset(r);
+	return r;
+}
+
+void
+robust_free(struct robust *r)
+{
+	free(r);
+}
+
+void
+robust_reset(struct robust *r)
+{
+	memset(&r->s, 0, sizeof(r->s));
+	r->s.magic = ROBUST_MAGIC;
+	r->s.version = ROBUST_VERSION;
+}
+
+/* k-th smallest of v[0..n-1] (0-based); reorders v. */
+static double
+select_kth(double *v, int n, int k)
+{
+	int	 lo = 0, hi = n - 1, i, j;
+	double	 pivot, tmp;
+
+	while (lo < hi) {
+		pivot = v[lo + (hi - lo) / 2];
+		i = lo;
+		j = hi;
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				tmp = v[i];
+				v[i] = v[j];
+				v[j] = tmp;
+				i++;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return v[k];
+}
+
+/* Median of v[0..n-1], n >= 1; reorders v. */
+static double
+median(double *v, int n)
+{
+	double	 a, b;
+	int	 i;
+
+	a = select_kth(v, n, n / 2);
+	if (n % 2 == 1)
+		return a;
+	/* the lower middle is the largest of the lower half */
+	b = v[0];
+	for (i = 1; i < n / 2; i++)
+		if (v[i] > b)
+			b = v[i];
+	return (a + b) / 2;
+}
+
+/* Median and MAD of v[0..n-1]; v is clobbered. */
+static void
+median_mad(double *v, int n, double *med, double *mad)
+{
+	int	 i;
+
+	*med = median(v, n);
+	for (i = 0; i < n; i++)
+		v[i] = fabs(v[i] - *med);
+	*mad = median(v, n);
+}
+
+static int
+slot_of(time_t t)
+{
+	int64_t	 h;
+
+	/* hours since the epoch (a Thursday), shifted so 0 is Monday 00h */
+	h = (int64_t)t / 3600;
+	if ((int64_t)t % 3600 < 0)
+		h--;
+	h += 72;
+	h %= ROBUST_SLOTS;
+	if (h < 0)
+		h += ROBUST_SLOTS;
+	return (int)h;
+}
+
+static int
+beyond(const struct robust *r, double z)
+{
+	switch (r->p.direction) {
+	case ROBUST_UP:
+		return z >= r->p.threshold;
+	case ROBUST_DOWN:
+		return z <= -r->p.threshold;
+	default:
+		return fabs(z) >= r->p.threshold;
+	}
+}
+
+/* The last n values of the window, oldest first, copied into out. */
+static int
+window_copy(const struct robust_state *s, int want, double *out)
+{
+	int	 n, i, at;
+
+	n = s->win_count < want ? s->win_count : want;
+	at = s->win_head - n;
+	if (at < 0)
+		at += ROBUST_WINDOW;
+	for (i = 0; i < n; i++) {
+		out[i] = s->win[at];
+		if (++at == ROBUST_WINDOW)
+			at = 0;
+	}
+	return n;
+}
+
+static void
+judge(struct robust *r, time_t t, double x, struct robust_result *res)
+{
+	struct robust_state	*s = &r->s;
+	double			 v[ROBUST_WINDOW], med, mad, floor_, scale;
+	double			 zt, zs, level;
+	int			 n, i, sl;
+
+	n = window_copy(s, r->p.window, v);
+	if ((uint64_t)n < (uint64_t)r->p.min_history)
+		return;
+
+	level = 0;
+	for (i = 0; i < n; i++)
+		level += fabs(v[i]);
+	level /= n;
+	floor_ = r->p.rel_floor * level;
+	if (s->qstep > floor_)
+		floor_ = s->qstep;
+	if (r->p.abs_floor > floor_)
+		floor_ = r->p.abs_floor;
+
+	median_mad(v, n, &med, &mad);
+	scale = MAD_TO_SIGMA * mad;
+	if (scale < floor_)
+		scale = floor_;
+	res->judged = 1;
+	res->median = med;
+	res->scale = scale;
+	if (scale > 0)
+		zt = (x - med) / scale;
+	else
+		zt = x == med ? 0 : (x > med ? HUGE_VAL : -HUGE_VAL);
+	res->score = zt;
+
+	sl = slot_of(t);
+	if (r->p.season_min == 0 || s->slot_count[sl] < r->p.season_min)
+		return;
+	n = s->slot_count[sl];
+	memcpy(v, s->slot[sl], n * sizeof(v[0]));
+	median_mad(v, n, &med, &mad);
+	scale = MAD_TO_SIGMA * mad;
+	if (scale < floor_)
+		scale = floor_;
+	if (scale > 0)
+		zs = (x - med) / scale;
+	else
+		zs = x == med ? 0 : (x > med ? HUGE_VAL : -HUGE_VAL);
+	res->seasonal = 1;
+	res->median = med;
+	res->scale = scale;
+	/* both references must agree; report the milder of the two */
+	if (zs > 0 && zt > 0)
+		res->score = zs < zt ? zs : zt;
+	else if (zs < 0 && zt < 0)
+		res->score = zs > zt ? zs : zt;
+	else
+		res->score = 0;
+}
+
+static void
+remember(struct robust_state *s, time_t t, double x)
+{
+	double	 d;
+	int	 sl;
+
+	if (s->has_prev) {
+		d = fabs(x - s->prev);
+		if (d > 0 && (s->qstep == 0 || d < s->qstep))
+			s->qstep = d;
+	}
+	s->prev = x;
+	s->has_prev = 1;
+	s->win[s->win_head] = x;
+	if (++s->win_head == ROBUST_WINDOW)
+		s->win_head = 0;
+	if (s->win_count < ROBUST_WINDOW)
+		s->win_count++;
+	sl = slot_of(t);
+	s->slot[sl][s->slot_head[sl]] = x;
+	s->slot_head[sl] = (s->slot_head[sl] + 1) % ROBUST_SLOT_DEPTH;
+	if (s->slot_count[sl] < ROBUST_SLOT_DEPTH)
+		s->slot_count[sl]++;
+	s->last_t = t;
+	s->seen++;
+}
+
+int
+robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
+{
+	struct robust_state	*s = &r->s;
+	struct robust_result	 res;
+
+	memset(&res, 0, sizeof(res));
+	if (!isfinite(x) || (s->seen > 0 && (int64_t)t <= s->last_t)) {
+		if (out != NULL)
+			*out = res;
+		return -1;
+	}
+	judge(r, t, x, &res);
+	remember(s, t, x);
+
+	if (res.judged && beyond(r, res.score)) {
+		res.anomalous = 1;
+		/* once per event, and not again within holdoff values */
+		if (!s->in_event && (s->last_alert == 0 ||
+		    s->seen - s->last_alert > (uint64_t)r->p.holdoff)) {
+			res.alert = 1;
+			s->last_alert = s->seen;
+		}
+		s->in_event = 1;
+	} else
+		s->in_event = 0;
+	if (out != NULL)
+		*out = res;
+	return res.alert;
+}
+
+size_t
+robust_state_size(void)
+{
+	return sizeof(struct robust_state);
+}
+
+int
+robust_save(const struct robust *r, void *buf, size_t len)
+{
+	if (len < sizeof(r->s))
+		return -1;
+	memcpy(buf, &r->s, sizeof(r->s));
+	return 0;
+}
+
+int
+robust_load(struct robust *r, const void *buf, size_t len, char *err,
+    size_t errlen)
+{
+	struct robust_state	 s;
+	const char		*why = NULL;
+	int			 i;
+
+	if (len != sizeof(s)) {
+		why = "state size mismatch";
+		goto fail;
+	}
+	memcpy(&s, buf, sizeof(s));
+	if (s.magic != ROBUST_MAGIC || s.version != ROBUST_VERSION) {
+		why = "not a robust state of this version";
+		goto fail;
+	}
+	if (s.win_head < 0 || s.win_head >= ROBUST_WINDOW || s.win_count < 0 ||
+	    s.win_count > ROBUST_WINDOW) {
+		why = "corrupt window";
+		goto fail;
+	}
+	for (i = 0; i < ROBUST_SLOTS; i++) {
+		if (s.slot_head[i] >= ROBUST_SLOT_DEPTH ||
+		    s.slot_count[i] > ROBUST_SLOT_DEPTH) {
+			why = "corrupt seasonal profile";
+			goto fail;
+		}
+	}
+	r->s = s;
+	return 0;
+fail:
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "robust: %s", why);
+	return -1;
+}
