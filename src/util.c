@@ -79,7 +79,7 @@ util_days_from_civil(int64_t y, unsigned m, unsigned d)
 static int
 util_parse_rfc3339(const char *s, time_t *out)
 {
-	int	 y, mo, d, h, mi, sec, n = 0, oh, om;
+	int	 y, mo, d, h, mi, sec, n = 0, oh, om, has_time;
 	int64_t	 t;
 	const char *p;
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
@@ -89,12 +89,14 @@ util_parse_rfc3339(const char *s, time_t *out)
 		return -1;
 	p = s + n;
 	h = mi = sec = 0;
+	has_time = 0;
 	if (*p == 'T' || *p == 't' || *p == ' ') {
 		n = 0;
 		if (sscanf(p + 1, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) != 3 ||
 		    n != 8)
 			return -1;
 		p += 1 + n;
+		has_time = 1;
 		if (*p == '.') {	/* fractional seconds are dropped */
 			p++;
 			if (!isdigit((unsigned char)*p))
@@ -121,8 +123,8 @@ util_parse_rfc3339(const char *s, time_t *out)
 			return -1;
 		t += (*p == '+' ? -1 : 1) * (oh * 3600 + om * 60);
 		p += 1 + n;
-	} else if (*p != '\0')
-		return -1;	/* date-time without a zone */
+	} else if (*p != '\0' || has_time)
+		return -1;	/* a date-time needs a zone; a date is UTC */
 	if (*p != '\0')
 		return -1;
 	*out = (time_t)t;
