@@ -1,0 +1,187 @@
+/*
+ * Count-aware spike detection for error rates (DESIGN section 6): the
+ * binomial tail, the judge of one period against a baseline, and the alert
+ * state machine per (watch, entity, signal). Pure: no I/O, no allocation,
+ * no global state; every function is safe to call from any thread.
+ *
+ * Times are epoch seconds of period starts (data time, not wall-clock), so
+ * that a backtest and the daemon take the same decisions from the same data.
+ */
+#ifndef CWG_DETECTOR_H
+#define CWG_DETECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Natural log of P(X >= e) for X ~ Binomial(n, p). e and n are counts
+ * (whole numbers held in doubles; n up to 2^53). Exact to ~1e-13 relative
+ * in the log for any n: the first term uses Loader's saddle-point form of
+ * the binomial pmf (stirlerr + bd0, as in R's dbinom), the rest of the tail
+ * is summed by the term ratio until it no longer changes the sum. When the
+ * standard deviation exceeds 1e5 and e lies within 20 of them from the mean
+ * a normal approximation with continuity correction is used (relative
+ * error ~1e-5 there, far from any alerting threshold). Far tails are fine
+ * down to exp(-1e300): the result is a log. Returns 0 (p = 1) for e <= 0,
+ * -INFINITY for e > n or p == 0 < e, NAN for NaN or out-of-range input.
+ */
+double	 detector_binom_logsf(double e, double n, double p);
+/* exp() of the above (underflows to 0 below ~1e-308). */
+double	 detector_binom_sf(double e, double n, double p);
+/* Natural log of the pmf P(X == k), same method and conventions. */
+double	 detector_binom_logpmf(double k, double n, double p);
+
+/*
+ * Parameters of a count watch (DESIGN section 3, [watch] keys). p0 is the
+ * baseline rate smoothed by a Beta prior of weight prior_strength
+ * (pseudo-requests) centred on prior_rate:
+ *	p0 = (E + prior_strength * prior_rate) / (N + prior_strength)
+ * so a baseline with no errors yet still has p0 > 0 (and p0 < 1).
+ */
+struct detector_params {
+	double	 min_requests;	/* a window below this is not judged (20) */
+	double	 min_errors;	/* anomalous needs e >= this (5) */
+	double	 min_ratio;	/* anomalous needs e/n >= this * p0 (3) */
+	double	 alpha;		/* anomalous needs P(X >= e) <= this (1e-4) */
+	double	 ceiling;	/* learning: anomalous when rate >= this (0.1) */
+	int	 for_periods;	/* anomalous periods in a row to fire (2) */
+	int	 resolve_after;	/* normal periods in a row to resolve (5) */
+	int64_t	 repeat;	/* seconds between re-notifications; 0 never */
+	double	 prior_strength; /* pseudo-requests of the prior (100) */
+	double	 prior_rate;	/* centre of the prior (0.01) */
+	int	 max_span;	/* periods a window may reach back (10) */
+};
+
+/* The defaults above. */
+void	 detector_params_default(struct detector_params *);
+/* Range checks of every field: 0, or -1 with a reason in err. */
+int	 detector_params_check(const struct detector_params *, char *err,
+	    size_t errlen);
+
+/*
+ * The baseline of one (entity, signal): errors and requests summed over the
+ * trailing window, excluding the periods judged anomalous (hourly rollups
+ * in the store). learning: the caller's verdict that the baseline is too
+ * young to trust (the daemon: fewer than 6 hourly rollups); the static
+ * ceiling applies then instead of the binomial test.
+ */
+struct detector_baseline {
+	double	 errors;
+	double	 requests;
+	int	 learning;
+};
+
+enum detector_verdict {
+	DETECTOR_NOT_JUDGED = 0,
+	DETECTOR_NORMAL,
+	DETECTOR_ANOMALOUS
+};
+
+enum detector_reason {
+	DETECTOR_R_NONE = 0,		/* judged */
+	DETECTOR_R_NO_DATA,		/* n == 0, or no periods at all */
+	DETECTOR_R_FEW_REQUESTS,	/* n < min_requests */
+	DETECTOR_R_BAD_INPUT,		/* NaN, infinite or negative n, e */
+	DETECTOR_R_ERRORS_EXCEED,	/* e > n: inconsistent (late) data */
+	DETECTOR_R_BAD_BASELINE,	/* NaN/negative baseline, E > N */
+	DETECTOR_R_STALE		/* excess errors, none in the newest period */
+};
+
+struct detector_judgement {
+	enum detector_verdict	 verdict;
+	enum detector_reason	 reason;
+	int	 excess;	/* the test (or ceiling) said anomalous: the
+				   caller excludes the period from rollups */
+	int	 span;		/* periods summed into n and e (1 or more) */
+	double	 n, e;		/* the window that was judged */
+	double	 rate;		/* e / n; NAN when not computable */
+	double	 p0;		/* smoothed baseline rate, in (0, 1) */
+	double	 log_pvalue;	/* ln P(X >= e | Bin(n, p0)); 0 if not run */
+	double	 pvalue;	/* exp(log_pvalue) */
+};
+
+/*
+ * Judges one period of n requests and e errors (CloudWatch Sums, rounded
+ * to whole counts) against a baseline. Returns the verdict, also stored in
+ * *out with the figures. Anomalous when e >= min_errors, n >= min_requests,
+ * e/n >= min_ratio * p0 and P(X >= e | Bin(n, p0)) <= alpha; while learning,
+ * when n >= min_requests, e >= min_errors and e/n >= ceiling.
+ */
+enum detector_verdict detector_judge(const struct detector_params *,
+	    double n, double e, const struct detector_baseline *,
+	    struct detector_judgement *out);
+
+/*
+ * Judges the newest of count periods (ns[count-1], es[count-1] is the
+ * period being judged; older ones before it, one per period, 0 for periods
+ * with no data). When the newest period has fewer than min_requests, older
+ * periods are added until the window reaches min_requests or max_span
+ * periods, so that functions with a few requests a minute are judged over
+ * a few minutes. A window of more than one period whose excess comes only
+ * from older periods (no error in the newest) is DETECTOR_NOT_JUDGED with
+ * DETECTOR_R_STALE: one burst does not count as several anomalous periods,
+ * and the state machine neither advances nor resets on it. A NaN/negative
+ * value in an older period ends the window there.
+ */
+enum detector_verdict detector_judge_window(const struct detector_params *,
+	    const double *ns, const double *es, size_t count,
+	    const struct detector_baseline *, struct detector_judgement *out);
+
+const char *detector_reason_str(enum detector_reason);
+const char *detector_verdict_str(enum detector_verdict);
+
+/*
+ * Alert state of one (watch, entity, signal), persisted by the store as is.
+ *   ok -> pending: an anomalous period (for_periods > 1)
+ *   ok/pending -> firing: for_periods anomalous periods in a row (notify)
+ *   pending -> ok: a normal period
+ *   firing -> firing: every `repeat` seconds of data time (notify again)
+ *   firing -> resolved: resolve_after normal periods in a row (notify)
+ *   resolved -> ok: next normal period; resolved -> pending/firing as ok
+ * A not-judged period neither advances nor resets the runs (a gap in the
+ * traffic is no evidence either way); repeat still applies on it.
+ */
+enum detector_state {
+	DETECTOR_ST_OK = 0,
+	DETECTOR_ST_PENDING,
+	DETECTOR_ST_FIRING,
+	DETECTOR_ST_RESOLVED
+};
+
+enum detector_transition {
+	DETECTOR_TR_NONE = 0,
+	DETECTOR_TR_PENDING,
+	DETECTOR_TR_FIRING,
+	DETECTOR_TR_REPEAT,
+	DETECTOR_TR_RESOLVED
+};
+
+struct detector_alert {
+	enum detector_state	 state;
+	int	 anomalous_run;	/* anomalous periods in a row */
+	int	 normal_run;	/* normal periods in a row */
+	int64_t	 since;		/* period start that entered state; 0 none */
+	int64_t	 last_notified;	/* period start of firing/last repeat */
+	int64_t	 last_period;	/* newest period stepped; INT64_MIN none */
+};
+
+/* Step flags. */
+#define DETECTOR_REEVALUATE	0x1	/* step even if period <= last_period */
+
+/* A fresh state: ok, no runs, nothing stepped. */
+void	 detector_alert_init(struct detector_alert *);
+/*
+ * Advances the state by one period. Periods at or before last_period are
+ * ignored (DETECTOR_TR_NONE, state untouched) unless DETECTOR_REEVALUATE is
+ * given, so re-reading late data never double counts; with the flag the
+ * caller replays from a state persisted before that period. Returns the
+ * transition: the caller notifies on FIRING, REPEAT and RESOLVED.
+ */
+enum detector_transition detector_step(const struct detector_params *,
+	    struct detector_alert *, int64_t period_start,
+	    enum detector_verdict, int flags);
+
+const char *detector_state_str(enum detector_state);
+const char *detector_transition_str(enum detector_transition);
+
+#endif
