@@ -1,0 +1,53 @@
+"""Built-in generators usable from a scenario ("awssim.gen:fleet").
+
+Protocol (same for any module:function named in a scenario): the callable
+takes keyword arguments from "args" and returns an iterable (list or
+generator) of the dicts a scenario would hold at that place.
+"""
+import random
+
+
+def fleet(n=100, namespace='AWS/Lambda', dimension='FunctionName',
+          prefix='fn-', metrics=('Invocations', 'Errors'), start=0,
+          periods=0, period=60, requests=100.0, error_rate=0.01, seed=1,
+          lazy=False):
+    """n entities x metrics.  With periods > 0 each series gets points from
+    start every period; Invocations ~ requests, Errors ~ requests*error_rate.
+    lazy=True gives each series a points callable (start, end) -> points,
+    computed on demand and cheap for large fleets."""
+    for i in range(n):
+        ent = '%s%05d' % (prefix, i)
+        for m in metrics:
+            base = requests if m != 'Errors' else requests * error_rate
+
+            def pts(lo, hi, ent=ent, m=m, base=base):
+                t0 = max(start, int(lo // period) * period)
+                t1 = min(start + periods * period, hi)
+                t = t0
+                while t < t1:
+                    # seeded per point: the same value whatever the window
+                    rng = random.Random('%s/%s/%s/%d' % (seed, ent, m, t))
+                    sd = base ** .5 if base else 0
+                    yield (t, float(max(0, round(rng.gauss(base, sd)))))
+                    t += period
+            d = {'namespace': namespace, 'name': m,
+                 'dimensions': [{'Name': dimension, 'Value': ent}],
+                 'period': period}
+            if lazy:
+                d['points'] = pts
+            else:
+                d['points'] = list(pts(start, start + periods * period))
+            yield d
+
+
+def log_events(n=100, start=0, step_ms=1000, stream='stream-1',
+               template='line {i}', secrets_every=0,
+               secret='AKIAIOSFODNN7EXAMPLE'):
+    """n events from start (ms) every step_ms; every secrets_every-th line
+    carries `secret`."""
+    for i in range(n):
+        msg = template.format(i=i)
+        if secrets_every and i % secrets_every == 0:
+            msg += ' key=' + secret
+        yield {'timestamp': start + i * step_ms, 'stream': stream,
+               'message': msg}
