@@ -35,4 +35,8 @@ int	cmd_audit(struct cmd_ctx *, int, char **);
 int	cmd_config(struct cmd_ctx *, int, char **);
 int	cmd_version(struct cmd_ctx *, int, char **);
 
+struct config;
+/* `config check --online` after a successful offline check: 0 or 1. */
+int	cmd_config_online(struct cmd_ctx *, struct config *);
+
 #endif
