@@ -1,0 +1,143 @@
+/*
+ * cwguard config check|iam-policy|cost: validate the config and print the
+ * effective one (secrets masked). --online goes on in cmd_config_online()
+ * (the AWS layer); iam-policy and cost are not built yet.
+ */
+#include "autoconf.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "config.h"
+
+static const char config_usage[] =
+    "usage: cwguard config check [--online]\n"
+    "       cwguard config iam-policy\n"
+    "       cwguard config cost\n";
+
+static const struct {
+	const char	*name;
+	const char	*usage;
+	const char	*help;
+} config_subs[] = {
+	{ "check", "usage: cwguard config check [--online]\n",
+	  "Validate the config file and print the effective configuration\n"
+	  "(defaults filled in, secrets masked). Exit 0 when valid, 78 with\n"
+	  "one FILE:LINE: message per error on stderr when not.\n"
+	  "  --online  also resolve credentials and secret references and\n"
+	  "            call sts:GetCallerIdentity\n" },
+	{ "iam-policy", "usage: cwguard config iam-policy\n",
+	  "Print the least-privilege IAM policy this config needs.\n" },
+	{ "cost", "usage: cwguard config cost\n",
+	  "Estimate the monthly AWS API cost of this config.\n" },
+};
+
+static int
+config_sub_help(size_t i, int argc, char **argv, int *online)
+{
+	static const struct option	 longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "online", no_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int				 ch;
+
+	*online = 0;
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			fputs(config_subs[i].usage, stdout);
+			fputs(config_subs[i].help, stdout);
+			return CMD_EX_OK;
+		case 'o':
+			if (i == 0) {
+				*online = 1;
+				break;
+			}
+			/* FALLTHROUGH */
+		default:
+			fprintf(stderr, "cwguard: config %s: unknown option "
+			    "'%s'\n", config_subs[i].name, argv[optind - 1]);
+			fputs(config_subs[i].usage, stderr);
+			return CMD_EX_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "cwguard: config %s: unexpected argument '%s'\n",
+		    config_subs[i].name, argv[optind]);
+		fputs(config_subs[i].usage, stderr);
+		return CMD_EX_USAGE;
+	}
+	return -1;
+}
+
+/*
+ * Offline: load and print the effective config. --online then hands the
+ * valid config to cmd_config_online() (the AWS layer), which reports on
+ * stdout; with --format json only its JSON object is printed.
+ */
+static int
+config_check(struct cmd_ctx *ctx, int online)
+{
+	struct config	*cfg;
+	char		*cause = NULL;
+	int		 rc = CMD_EX_OK;
+
+	if ((cfg = config_load(ctx->config_path, &cause)) == NULL) {
+		fputs(cause, stderr);
+		free(cause);
+		return CMD_EX_CONFIG;
+	}
+	if ((!online || !ctx->json) && config_print(cfg, stdout) == -1) {
+		fprintf(stderr, "cwguard: config check: cannot write the "
+		    "configuration to stdout\n");
+		rc = CMD_EX_SOFTWARE;
+	}
+	if (rc == CMD_EX_OK && online) {
+		if (!ctx->json)
+			fputs("\n; online checks\n", stdout);
+		fflush(stdout);
+		rc = cmd_config_online(ctx, cfg);
+	}
+	config_free(cfg);
+	return rc;
+}
+
+int
+cmd_config(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	size_t	i;
+	int	rc, online;
+
+	if (argc < 2) {
+		fputs(config_usage, stderr);
+		return CMD_EX_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(config_usage, stdout);
+		return CMD_EX_OK;
+	}
+	for (i = 0; i < sizeof config_subs / sizeof config_subs[0]; i++) {
+		if (strcmp(argv[1], config_subs[i].name) == 0)
+			break;
+	}
+	if (i == sizeof config_subs / sizeof config_subs[0]) {
+		fprintf(stderr, "cwguard: config: unknown subcommand '%s'\n",
+		    argv[1]);
+		fputs(config_usage, stderr);
+		return CMD_EX_USAGE;
+	}
+	if ((rc = config_sub_help(i, argc - 1, argv + 1, &online)) != -1)
+		return rc;
+	if (i == 0)
+		return config_check(ctx, online);
+	fprintf(stderr, "cwguard: config %s: not built yet\n",
+	    config_subs[i].name);
+	return CMD_EX_UNAVAILABLE;
+}

@@ -1,0 +1,171 @@
+/*
+ * The effective configuration, as an INI file that config_load() reads
+ * back: every key that has a value (defaults included), in key table
+ * order. Secrets are masked: a reference prints as written, a literal as
+ * "********".
+ */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+
+#define CONFIG_MASK		"********"
+#define CONFIG_PRINT_WRAP	150	/* repeatable lists split past this */
+
+static void
+print_secret(FILE *f, const struct config_key *k, const char *prefix,
+    const struct config_secret *s)
+{
+	if (s->source == CONFIG_SECRET_NONE)
+		return;
+	if (s->source != CONFIG_SECRET_LITERAL)
+		fprintf(f, "%s = %s%s\n", k->name, prefix, s->ref);
+	else if ((k->flags & CONFIG_KEY_SECRET_AUTH) &&
+	    !config_url_has_auth(s->value))
+		fprintf(f, "%s = %s%s\n", k->name, prefix, s->value);
+	else
+		fprintf(f, "%s = %s%s\n", k->name, prefix, CONFIG_MASK);
+}
+
+static void
+print_list(FILE *f, const struct config_key *k, char **v)
+{
+	size_t	i, width = 0;
+
+	if (v == NULL)
+		return;
+	if (v[0] == NULL) {
+		fprintf(f, "; %s: none\n", k->name);
+		return;
+	}
+	for (i = 0; v[i] != NULL; i++) {
+		if (i > 0 && (k->flags & CONFIG_KEY_REPEAT) &&
+		    width + strlen(v[i]) > CONFIG_PRINT_WRAP) {
+			fputc('\n', f);
+			width = 0;
+		}
+		if (width == 0)
+			width += (size_t)fprintf(f, "%s = %s", k->name, v[i]);
+		else
+			width += (size_t)fprintf(f, ", %s", v[i]);
+	}
+	fputc('\n', f);
+}
+
+static void
+print_choice(FILE *f, const struct config_key *k, int n)
+{
+	const char	*p = k->choices, *bar;
+	int		 i;
+
+	for (i = 0; i < n && p != NULL; i++) {
+		if ((p = strchr(p, '|')) != NULL)
+			p++;
+	}
+	if (p == NULL)
+		return;
+	bar = strchr(p, '|');
+	fprintf(f, "%s = %.*s\n", k->name,
+	    (int)(bar != NULL ? (size_t)(bar - p) : strlen(p)), p);
+}
+
+static void
+print_section(FILE *f, enum config_section s, const void *obj,
+    unsigned kindbit)
+{
+	const struct config_key		*keys, *k;
+	const struct config_listen	*ls;
+	const struct config_sink	*sk;
+	const void			*field;
+	size_t				 nkeys, i, j;
+	char				 d[32], prefix[256];
+
+	keys = config_keys(&nkeys);
+	for (i = 0; i < nkeys; i++) {
+		k = &keys[i];
+		if (k->section != s || (k->kinds != 0 && !(k->kinds & kindbit)))
+			continue;
+		field = (const char *)obj + k->offset;
+		switch (k->type) {
+		case CONFIG_TYPE_STRING:
+			if (*(char *const *)field != NULL)
+				fprintf(f, "%s = %s\n", k->name,
+				    *(char *const *)field);
+			break;
+		case CONFIG_TYPE_DURATION:
+			fprintf(f, "%s = %s\n", k->name, config_format_duration(
+			    *(const int64_t *)field, d, sizeof d));
+			break;
+		case CONFIG_TYPE_INT:
+			fprintf(f, "%s = %d\n", k->name, *(const int *)field);
+			break;
+		case CONFIG_TYPE_DOUBLE:
+			fprintf(f, "%s = %g\n", k->name, *(const double *)field);
+			break;
+		case CONFIG_TYPE_BOOL:
+			fprintf(f, "%s = %s\n", k->name,
+			    *(const int *)field ? "yes" : "no");
+			break;
+		case CONFIG_TYPE_ENUM:
+			print_choice(f, k, *(const int *)field);
+			break;
+		case CONFIG_TYPE_LIST:
+			print_list(f, k, *(char **const *)field);
+			break;
+		case CONFIG_TYPE_SECRET:
+			print_secret(f, k, "", field);
+			break;
+		case CONFIG_TYPE_HEADER:
+			sk = obj;
+			for (j = 0; j < sk->nheaders; j++) {
+				snprintf(prefix, sizeof prefix, "%s: ",
+				    sk->headers[j].name);
+				print_secret(f, k, prefix, &sk->headers[j].value);
+			}
+			break;
+		case CONFIG_TYPE_LISTEN:
+			ls = field;
+			if (ls->host == NULL)
+				break;
+			if (strchr(ls->host, ':') != NULL)
+				fprintf(f, "%s = [%s]:%d\n", k->name, ls->host,
+				    ls->port);
+			else
+				fprintf(f, "%s = %s:%d\n", k->name, ls->host,
+				    ls->port);
+			break;
+		}
+	}
+}
+
+int
+config_print(const struct config *cfg, FILE *f)
+{
+	const struct config_watch	*w;
+	const struct config_logs	*lg;
+	const struct config_sink	*sk;
+
+	fprintf(f, "; effective configuration: defaults filled in, "
+	    "secrets masked\n");
+	fprintf(f, "[cwguard]\n");
+	print_section(f, CONFIG_SECTION_CWGUARD, cfg, 0);
+	fprintf(f, "\n[aws]\n");
+	print_section(f, CONFIG_SECTION_AWS, cfg, 0);
+	TAILQ_FOREACH(w, &cfg->watches, entry) {
+		fprintf(f, "\n[watch %s]\n", w->name);
+		print_section(f, CONFIG_SECTION_WATCH, w, 1U << w->kind);
+	}
+	TAILQ_FOREACH(lg, &cfg->logs, entry) {
+		fprintf(f, "\n[logs %s]\n", lg->name);
+		print_section(f, CONFIG_SECTION_LOGS, lg, 0);
+	}
+	TAILQ_FOREACH(sk, &cfg->sinks, entry) {
+		fprintf(f, "\n[sink %s]\n", sk->name);
+		print_section(f, CONFIG_SECTION_SINK, sk, 1U << sk->type);
+	}
+	if (fflush(f) == EOF || ferror(f))
+		return -1;
+	return 0;
+}
