@@ -1,0 +1,242 @@
+/*
+ * cwguard scan [--rules FILE] [PATH...|-]: files or stdin through the
+ * secret scanner (DESIGN sections 2 and 7).
+ *
+ * Files are read in blocks and split into lines; a line longer than
+ * SCAN_LINE_MAX is scanned in segments that overlap by
+ * SCANNER_CHUNK_OVERLAP bytes, so memory does not grow with the input and
+ * nothing is skipped. Exit: 0 no finding, 1 findings, 2 error. An
+ * unreadable file is reported on stderr and the others are still scanned;
+ * the exit code is then 2 even if findings were printed, because the
+ * result is incomplete. Bad options exit 64.
+ */
+#include "autoconf.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "scanner.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define SCAN_BLOCK	(256 * 1024)
+#define SCAN_LINE_MAX	(1024 * 1024)
+
+struct scan_out {
+	struct cmd_ctx	*ctx;
+	const char	*path;
+	unsigned long long line;	/* 1-based number of the current line */
+	size_t		 base;		/* column base of the current segment */
+	size_t		 limit;		/* report offsets below this */
+	unsigned long long findings;
+};
+
+/*
+ * The fingerprint key. TODO(store): use the installation key from the state
+ * DB; until then a per-process random key, so fingerprints are only
+ * comparable within one run.
+ */
+static void
+scan_fingerprint_key(unsigned char key[32])
+{
+	if (RAND_bytes(key, 32) != 1)
+		fatal("scan: no random bytes for the fingerprint key");
+}
+
+static int
+scan_report(const struct scanner_finding *f, void *arg)
+{
+	struct scan_out	*o = arg;
+	char		 hex[65], esc[1024];
+	unsigned long long line;
+	size_t		 col;
+	cJSON		*j;
+	char		*s;
+
+	if (f->lines_back == 0 && f->offset >= o->limit)
+		return 0;	/* in the overlap: the next segment has it */
+	line = o->line - f->lines_back;
+	col = (f->lines_back == 0 ? o->base : 0) + f->offset + 1;
+	o->findings++;
+	util_hex(f->fingerprint, sizeof f->fingerprint, hex);
+	if (o->ctx->json) {
+		if ((j = cJSON_CreateObject()) == NULL)
+			fatal("scan: out of memory");
+		cJSON_AddStringToObject(j, "type", "finding");
+		cJSON_AddStringToObject(j, "rule", f->rule);
+		cJSON_AddStringToObject(j, "path", o->path);
+		cJSON_AddNumberToObject(j, "line", (double)line);
+		cJSON_AddNumberToObject(j, "column", (double)col);
+		cJSON_AddNumberToObject(j, "length", (double)f->length);
+		cJSON_AddStringToObject(j, "redacted", f->redacted);
+		cJSON_AddStringToObject(j, "fingerprint", hex);
+		if ((s = cJSON_PrintUnformatted(j)) == NULL)
+			fatal("scan: out of memory");
+		puts(s);
+		free(s);
+		cJSON_Delete(j);
+	} else
+		printf("%s:%llu:%zu: %s %s\n", log_escape(o->path,
+		    strlen(o->path), esc, sizeof esc), line, col, f->rule,
+		    f->redacted);
+	return 0;
+}
+
+static void
+scan_line(struct scanner *sc, struct scan_out *o, const char *p, size_t len)
+{
+	o->base = 0;
+	o->limit = (size_t)-1;
+	(void)scanner_scan_line(sc, p, len, scan_report, o);
+}
+
+/* Returns 0, or -1 after a read error (message printed). */
+static int
+scan_fd(struct scanner *sc, struct scan_out *o, int fd)
+{
+	char	*buf, *nl;
+	size_t	 have = 0, start, keep = SCANNER_CHUNK_OVERLAP;
+	ssize_t	 n;
+	int	 rc = 0, segmented = 0;
+
+	buf = xmalloc(SCAN_LINE_MAX + SCAN_BLOCK);
+	o->line = 1;
+	for (;;) {
+		n = read(fd, buf + have, SCAN_BLOCK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_error("%s: %s", o->path, strerror(errno));
+			rc = -1;
+			break;
+		}
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		start = 0;
+		while ((nl = memchr(buf + start, '\n', have - start)) != NULL) {
+			if (segmented) {
+				o->limit = (size_t)-1;
+				(void)scanner_scan_line(sc, buf + start,
+				    (size_t)(nl - buf) - start, scan_report, o);
+				segmented = 0;
+			} else
+				scan_line(sc, o, buf + start,
+				    (size_t)(nl - buf) - start);
+			o->line++;
+			start = (size_t)(nl - buf) + 1;
+		}
+		memmove(buf, buf + start, have - start);
+		have -= start;
+		if (have >= SCAN_LINE_MAX) {
+			/* A long line: scan what we have, keep an overlap. */
+			if (!segmented)
+				o->base = 0;
+			o->limit = have - keep;
+			(void)scanner_scan_line(sc, buf, have, scan_report, o);
+			o->base += have - keep;
+			memmove(buf, buf + have - keep, keep);
+			have = keep;
+			segmented = 1;
+		}
+	}
+	if (have > 0) {
+		if (!segmented)
+			o->base = 0;
+		o->limit = (size_t)-1;
+		(void)scanner_scan_line(sc, buf, have, scan_report, o);
+	} else
+		o->line--;
+	(void)scanner_finish(sc, scan_report, o);
+	util_wipe(buf, SCAN_LINE_MAX + SCAN_BLOCK);
+	free(buf);
+	return rc;
+}
+
+static void
+scan_usage(FILE *fp)
+{
+	fprintf(fp, "usage: cwguard scan [--rules FILE] [PATH...|-]\n");
+}
+
+int
+cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct scanner_rules	*rules = NULL;
+	struct scanner		*sc = NULL;
+	struct scan_out		 o;
+	const char		*rules_path = NULL, *path;
+	unsigned char		 key[32];
+	char			 err[512];
+	int			 c, i, fd, failed = 0, ret = 2;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			rules_path = optarg;
+			break;
+		case 'h':
+			scan_usage(stdout);
+			return CMD_EX_OK;
+		default:
+			scan_usage(stderr);
+			return CMD_EX_USAGE;
+		}
+	}
+	if (rules_path != NULL &&
+	    (rules = scanner_rules_load(rules_path, err, sizeof err)) == NULL) {
+		log_error("%s", err);
+		return 2;
+	}
+	if ((sc = scanner_new(rules, err, sizeof err)) == NULL) {
+		log_error("scan: %s", err);
+		goto out;
+	}
+	scan_fingerprint_key(key);
+	scanner_set_key(sc, key);
+	util_wipe(key, sizeof key);
+
+	memset(&o, 0, sizeof o);
+	o.ctx = ctx;
+	for (i = optind; i < argc || i == optind; i++) {
+		path = i < argc ? argv[i] : "-";
+		o.path = path;
+		scanner_reset(sc);
+		if (strcmp(path, "-") == 0) {
+			if (scan_fd(sc, &o, STDIN_FILENO) == -1)
+				failed = 1;
+			continue;
+		}
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+			log_error("%s: %s", path, strerror(errno));
+			failed = 1;
+			continue;
+		}
+		if (scan_fd(sc, &o, fd) == -1)
+			failed = 1;
+		close(fd);
+	}
+	if (fflush(stdout) != 0)
+		failed = 1;
+	ret = failed ? 2 : o.findings > 0 ? 1 : 0;
+out:
+	scanner_free(sc);
+	scanner_rules_free(rules);
+	return ret;
+}

@@ -1,0 +1,890 @@
+/*
+ * The scan engine: prefilter, patterns, checks, findings. See scanner.h.
+ *
+ * Per line: the Aho-Corasick prefilter marks the rules whose keywords occur;
+ * only those patterns run (JIT-compiled when the system allows it). Every
+ * match is checked (entropy floor, validator, allowlists); a span claimed by
+ * an earlier rule in the table, valid or not, hides later overlapping
+ * matches so a generic rule never re-reports what a specific rule judged.
+ */
+#include "autoconf.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <pcre2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "log.h"
+#include "scanner.h"
+#include "scanner_int.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define SPANS_MAX	64	/* matches kept per line window */
+#define MATCHES_PER_RULE 32
+#define PEM_LINES_MAX	400	/* body lines followed before giving up */
+#define PEM_MIN_B64	64	/* base64 bytes that make a key body */
+
+struct scanner_rule {
+	char			*id;
+	pcre2_code		*re;
+	double			 entropy;
+	unsigned int		 prefix;
+	enum scanner_validator	 validator;
+	unsigned int		 flags;
+};
+
+struct span {
+	size_t		rule, off, len;
+	int		valid;
+};
+
+struct scanner {
+	struct scanner_rule	*rules;
+	size_t			 nrules;
+	size_t			 private_key_rule;
+	struct scanner_ac	*ac;
+	uint64_t		*hits;
+	pcre2_match_data	*md;
+	pcre2_match_context	*mctx;
+	pcre2_jit_stack		*jstack;
+	int			 jit;
+	pcre2_code		**allow_re;
+	size_t			 nallow_re;
+	char			**allow_val;
+	size_t			 nallow_val;
+	unsigned char		 key[32];
+	EVP_MAC			*mac;
+	EVP_MAC_CTX		*macctx;
+	struct span		 spans[SPANS_MAX];
+	size_t			 nspans;
+	/* a multi-line PEM private key being followed */
+	int			 pem_active;
+	size_t			 pem_lines, pem_b64, pem_off, pem_len;
+	char			 pem_redacted[64];
+	EVP_MAC_CTX		*pem_mac;
+};
+
+static const char *const generic_prefixes[] = {
+	"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "npm_",
+	"glpat-", "sk_live_", "sk_test_", "rk_live_", "rk_test_", "pk_live_",
+	"pk_test_", "sk-", "xox", "AKIA", "ASIA", "AIza", "hf_", "SG.", "EAAA",
+	"shpat_", "shpss_", "shpca_", "shppa_", "hvs.", "hvb.", "pypi-", "eyJ",
+	"key-", "HRKU-", "-----BEGIN", "ssh-", "AGPA", "AROA", "AIDA", NULL
+};
+
+static const char *const placeholder_words[] = {
+	"xxxx", "****", "${", "$(", "{{", "<", ">", "your_", "your-",
+	"yourkey", "your key", "changeme", "change_me", "placeholder",
+	"redacted", "example", "dummy", "replace_me", "replaceme", "...",
+	"insert_", "todo", NULL
+};
+
+static const char *const reference_prefixes[] = {
+	"$", "%", "{", "[", "(", "#{", "arn:", "ssm:", "process.env",
+	"os.environ", "os.getenv", "env.", "env:", "vault:", "secretsmanager",
+	"secret:", "aws:", "!ref", "!sub", "@", "file:", "sm://", NULL
+};
+
+static const char *const weak_values[] = {
+	"password", "passwd", "pass", "secret", "pwd", "null", "none", "nil",
+	"true", "false", "undefined", "empty", "string", "changeme", "admin",
+	"user", "username", "test", "token", "value", "hidden", "masked",
+	"default", "root", "guest", "apikey", "api_key", "secretkey", NULL
+};
+
+static int
+has_prefix(const char *s, size_t len, const char *p)
+{
+	size_t	n = strlen(p);
+
+	return len >= n && memcmp(s, p, n) == 0;
+}
+
+static int
+has_prefix_ci(const char *s, size_t len, const char *p)
+{
+	size_t	n = strlen(p);
+
+	return len >= n && strncasecmp(s, p, n) == 0;
+}
+
+static int
+contains_ci(const char *s, size_t len, const char *w)
+{
+	size_t	n = strlen(w), i;
+
+	if (n > len)
+		return 0;
+	for (i = 0; i + n <= len; i++)
+		if (strncasecmp(s + i, w, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* log2 without libm: exponent by halving, then 2 atanh((m-1)/(m+1)). */
+static double
+xlog2(double x)
+{
+	double	z, z2, t, s = 0;
+	int	e = 0, k;
+
+	if (x <= 0)
+		return 0;
+	while (x >= 2) {
+		x /= 2;
+		e++;
+	}
+	while (x < 1) {
+		x *= 2;
+		e--;
+	}
+	z = (x - 1) / (x + 1);
+	z2 = z * z;
+	t = z;
+	for (k = 1; k < 24; k += 2) {
+		s += t / k;
+		t *= z2;
+	}
+	return e + 2 * s / 0.69314718055994530942;
+}
+
+double
+scanner_entropy(const char *s, size_t len)
+{
+	size_t	count[256], i;
+	double	h = 0, p;
+
+	if (len == 0)
+		return 0;
+	memset(count, 0, sizeof count);
+	for (i = 0; i < len; i++)
+		count[(unsigned char)s[i]]++;
+	for (i = 0; i < 256; i++) {
+		if (count[i] == 0)
+			continue;
+		p = (double)count[i] / (double)len;
+		h -= p * xlog2(p);
+	}
+	return h;
+}
+
+static uint32_t
+crc32_bytes(const char *s, size_t len)
+{
+	uint32_t	crc = 0xffffffffu;
+	size_t		i;
+	int		k;
+
+	for (i = 0; i < len; i++) {
+		crc ^= (unsigned char)s[i];
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
+	}
+	return ~crc;
+}
+
+/* GitHub classic / npm: body of 30 + base62(CRC32(body)) in 6 chars. */
+static int
+valid_crc32_b62(const char *s, size_t len, size_t prefix)
+{
+	static const char	b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz";
+	char			want[6];
+	uint32_t		crc;
+	int			i;
+
+	if (len != prefix + 36)
+		return 0;
+	crc = crc32_bytes(s + prefix, 30);
+	for (i = 5; i >= 0; i--) {
+		want[i] = b62[crc % 62];
+		crc /= 62;
+	}
+	return memcmp(want, s + prefix + 30, 6) == 0;
+}
+
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+/* Standard or URL-safe base64, padding ignored; -1 if bad or too long. */
+static ssize_t
+b64_decode(const char *s, size_t len, unsigned char *out, size_t outlen)
+{
+	uint32_t	acc = 0;
+	size_t		i, o = 0;
+	int		bits = 0, v;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '=')
+			break;
+		if ((v = b64_value((unsigned char)s[i])) < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o == outlen)
+				return -1;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return (ssize_t)o;
+}
+
+static int
+valid_jwt(const char *s, size_t len)
+{
+	unsigned char	hdr[512];
+	const char	*dot;
+	ssize_t		n;
+	int		ok;
+
+	if ((dot = memchr(s, '.', len)) == NULL)
+		return 0;
+	n = b64_decode(s, (size_t)(dot - s), hdr, sizeof hdr);
+	ok = n > 6 && hdr[0] == '{' && contains_ci((char *)hdr, (size_t)n,
+	    "\"alg\"");
+	return ok;
+}
+
+/* Free-form values (passwords, generic keys): no references, no fillers. */
+static int
+plausible_value(const char *s, size_t len, int generic)
+{
+	size_t	i;
+	int	same = 1;
+
+	for (i = 0; reference_prefixes[i] != NULL; i++)
+		if (has_prefix_ci(s, len, reference_prefixes[i]))
+			return 0;
+	if (contains_ci(s, len, "secretsmanager") ||
+	    contains_ci(s, len, "resolve:") || contains_ci(s, len, "getenv") ||
+	    contains_ci(s, len, "os.environ"))
+		return 0;
+	for (i = 0; weak_values[i] != NULL; i++)
+		if (strlen(weak_values[i]) == len &&
+		    strncasecmp(s, weak_values[i], len) == 0)
+			return 0;
+	if (generic)
+		for (i = 0; generic_prefixes[i] != NULL; i++)
+			if (has_prefix(s, len, generic_prefixes[i]))
+				return 0;
+	for (i = 1; i < len; i++)
+		if (s[i] != s[0])
+			same = 0;
+	return !same;
+}
+
+static int
+valid_basic(const char *s, size_t len)
+{
+	unsigned char	dec[256];
+	ssize_t		n, i, colon = -1;
+	int		ok = 0;
+
+	n = b64_decode(s, len, dec, sizeof dec);
+	if (n < 3)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (dec[i] < 0x20 || dec[i] >= 0x7f)
+			goto out;
+		if (dec[i] == ':' && colon < 0)
+			colon = i;
+	}
+	if (colon < 1 || colon == n - 1)
+		goto out;
+	ok = plausible_value((char *)dec + colon + 1, (size_t)(n - colon - 1),
+	    0);
+	for (i = 0; placeholder_words[i] != NULL && ok; i++)
+		if (contains_ci((char *)dec + colon + 1,
+		    (size_t)(n - colon - 1), placeholder_words[i]))
+			ok = 0;
+out:
+	util_wipe(dec, sizeof dec);
+	return ok;
+}
+
+static int
+mixed_classes(const char *s, size_t len)
+{
+	int	up = 0, lo = 0, di = 0;
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			up = 1;
+		else if (s[i] >= 'a' && s[i] <= 'z')
+			lo = 1;
+		else if (s[i] >= '0' && s[i] <= '9')
+			di = 1;
+	}
+	return up + lo + di >= 2;
+}
+
+/* 1 if the secret is allowlisted (documentation key, placeholder...). */
+static int
+allowed(struct scanner *sc, const char *s, size_t len)
+{
+	size_t	i;
+	int	rc;
+
+	if (memmem(s, len, "EXAMPLE", 7) != NULL)
+		return 1;
+	for (i = 0; placeholder_words[i] != NULL; i++)
+		if (contains_ci(s, len, placeholder_words[i]))
+			return 1;
+	for (i = 0; i < sc->nallow_val; i++)
+		if (strlen(sc->allow_val[i]) == len &&
+		    memcmp(sc->allow_val[i], s, len) == 0)
+			return 1;
+	for (i = 0; i < sc->nallow_re; i++) {
+		rc = pcre2_match(sc->allow_re[i], (PCRE2_SPTR)s, len, 0, 0,
+		    sc->md, sc->mctx);
+		if (rc >= 0)
+			return 1;
+	}
+	return 0;
+}
+
+static size_t
+pem_header_len(const char *s, size_t len)
+{
+	const char	*p;
+
+	if (!has_prefix(s, len, "-----BEGIN"))
+		return 0;
+	p = memmem(s + 10, len - 10, "-----", 5);
+	return p == NULL ? 0 : (size_t)(p - s) + 5;
+}
+
+static int
+check_secret(struct scanner *sc, const struct scanner_rule *r,
+    const char *s, size_t len)
+{
+	size_t	body = r->prefix < len ? r->prefix : 0;
+
+	if (allowed(sc, s, len))
+		return 0;
+	if (r->entropy > 0 &&
+	    scanner_entropy(s + body, len - body) < r->entropy)
+		return 0;
+	if ((r->flags & SCANNER_F_MIXED) && !mixed_classes(s, len))
+		return 0;
+	switch (r->validator) {
+	case SCANNER_V_CRC32_B62:
+		return valid_crc32_b62(s, len, r->prefix);
+	case SCANNER_V_JWT:
+		return valid_jwt(s, len);
+	case SCANNER_V_BASIC:
+		return valid_basic(s, len);
+	case SCANNER_V_PASSWORD:
+		return plausible_value(s, len, r->flags & SCANNER_F_GENERIC);
+	case SCANNER_V_NONE:
+		break;
+	}
+	return 1;
+}
+
+static void
+fingerprint(struct scanner *sc, const char *id, const char *s, size_t len,
+    unsigned char out[32])
+{
+	OSSL_PARAM	params[2];
+	size_t		outl = 0;
+
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	memset(out, 0, 32);
+	if (!EVP_MAC_init(sc->macctx, sc->key, sizeof sc->key, params) ||
+	    !EVP_MAC_update(sc->macctx, (const unsigned char *)id,
+	    strlen(id) + 1) ||
+	    !EVP_MAC_update(sc->macctx, (const unsigned char *)s, len) ||
+	    !EVP_MAC_final(sc->macctx, out, &outl, 32))
+		fatal("scanner: HMAC-SHA256 failed");
+}
+
+static int
+emit(struct scanner *sc, size_t rule, const char *line, size_t off,
+    size_t len, size_t base, scanner_cb cb, void *arg)
+{
+	struct scanner_finding	 f;
+	const struct scanner_rule *r = &sc->rules[rule];
+	const char		*s = line + off;
+	size_t			 keep = r->prefix;
+	int			 rc;
+
+	memset(&f, 0, sizeof f);
+	f.rule = r->id;
+	f.offset = base + off;
+	f.length = len;
+	if (rule == sc->private_key_rule)
+		keep = pem_header_len(s, len);
+	log_redact(s, len, keep, f.redacted, sizeof f.redacted);
+	fingerprint(sc, r->id, s, len, f.fingerprint);
+	rc = cb(&f, arg);
+	util_wipe(&f, sizeof f);
+	return rc;
+}
+
+static int
+span_overlaps(const struct scanner *sc, size_t off, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < sc->nspans; i++)
+		if (off < sc->spans[i].off + sc->spans[i].len &&
+		    sc->spans[i].off < off + len)
+			return 1;
+	return 0;
+}
+
+static void
+run_rule(struct scanner *sc, size_t rule, const char *buf, size_t len)
+{
+	const struct scanner_rule *r = &sc->rules[rule];
+	PCRE2_SIZE	*ov, start = 0, off, slen;
+	int		 rc, n = 0;
+	struct span	*sp;
+
+	while (start <= len && n++ < MATCHES_PER_RULE &&
+	    sc->nspans < SPANS_MAX) {
+		rc = pcre2_match(r->re, (PCRE2_SPTR)buf, len, start, 0, sc->md,
+		    sc->mctx);
+		if (rc < 0)
+			return;	/* no match, or a match limit: next rule */
+		ov = pcre2_get_ovector_pointer(sc->md);
+		if (rc >= 2 && ov[2] != PCRE2_UNSET) {
+			off = ov[2];
+			slen = ov[3] - ov[2];
+		} else {
+			off = ov[0];
+			slen = ov[1] - ov[0];
+		}
+		start = ov[1] > start ? ov[1] : start + 1;
+		if (slen == 0 || span_overlaps(sc, off, slen))
+			continue;
+		sp = &sc->spans[sc->nspans++];
+		sp->rule = rule;
+		sp->off = off;
+		sp->len = slen;
+		sp->valid = check_secret(sc, r, buf + off, slen);
+	}
+}
+
+/*
+ * Scans buf[0..len) (a window of a line starting at byte base); reports
+ * the findings that start before limit. Returns the count or -1.
+ */
+static int
+scan_window(struct scanner *sc, const char *buf, size_t len, size_t base,
+    size_t limit, int *pem_begin, scanner_cb cb, void *arg)
+{
+	size_t	words = scanner_ac_words(sc->ac), w, i, j, rule;
+	struct span tmp;
+	int	count = 0, pk_seen = 0;
+
+	sc->nspans = 0;
+	memset(sc->hits, 0, words * sizeof *sc->hits);
+	if (!scanner_ac_scan(sc->ac, buf, len, sc->hits))
+		return 0;
+	for (w = 0; w < words; w++) {
+		while (sc->hits[w] != 0) {
+			rule = w * 64 + (size_t)__builtin_ctzll(sc->hits[w]);
+			sc->hits[w] &= sc->hits[w] - 1;
+			if (rule < sc->nrules)
+				run_rule(sc, rule, buf, len);
+			if (rule == sc->private_key_rule)
+				pk_seen = 1;
+		}
+	}
+	/* Report in line order. */
+	for (i = 1; i < sc->nspans; i++)
+		for (j = i; j > 0 && sc->spans[j - 1].off > sc->spans[j].off;
+		    j--) {
+			tmp = sc->spans[j];
+			sc->spans[j] = sc->spans[j - 1];
+			sc->spans[j - 1] = tmp;
+		}
+	for (i = 0; i < sc->nspans; i++) {
+		if (sc->spans[i].rule == sc->private_key_rule)
+			pk_seen = 2;
+		if (!sc->spans[i].valid || sc->spans[i].off >= limit)
+			continue;
+		if (emit(sc, sc->spans[i].rule, buf, sc->spans[i].off,
+		    sc->spans[i].len, base, cb, arg) != 0)
+			return -1;
+		count++;
+	}
+	if (pem_begin != NULL)
+		*pem_begin = pk_seen == 1;
+	return count;
+}
+
+static void
+pem_stop(struct scanner *sc)
+{
+	sc->pem_active = 0;
+	sc->pem_lines = sc->pem_b64 = 0;
+}
+
+/* Reports the pending key if it had a body; resets. */
+static int
+pem_report(struct scanner *sc, scanner_cb cb, void *arg)
+{
+	struct scanner_finding	f;
+	size_t			outl = 0;
+	int			rc = 0;
+
+	if (sc->pem_active && sc->pem_b64 >= PEM_MIN_B64) {
+		memset(&f, 0, sizeof f);
+		f.rule = sc->rules[sc->private_key_rule].id;
+		f.lines_back = sc->pem_lines;
+		f.offset = sc->pem_off;
+		f.length = sc->pem_len;
+		memcpy(f.redacted, sc->pem_redacted, sizeof f.redacted);
+		if (!EVP_MAC_final(sc->pem_mac, f.fingerprint, &outl, 32))
+			fatal("scanner: HMAC-SHA256 failed");
+		rc = cb(&f, arg) != 0 ? -1 : 1;
+		util_wipe(&f, sizeof f);
+	}
+	pem_stop(sc);
+	return rc;
+}
+
+static int
+is_b64_line(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > 128)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (b64_value((unsigned char)s[i]) < 0 && s[i] != '=')
+			return 0;
+	return 1;
+}
+
+/* Feeds one line to a pending multi-line key. Returns 0, 1 or -1. */
+static int
+pem_feed(struct scanner *sc, const char *line, size_t len, scanner_cb cb,
+    void *arg)
+{
+	size_t	a = 0, b = len;
+
+	while (a < b && (line[a] == ' ' || line[a] == '\t'))
+		a++;
+	while (b > a && (line[b - 1] == ' ' || line[b - 1] == '\t'))
+		b--;
+	sc->pem_lines++;
+	if (memmem(line + a, b - a, "-----END", 8) != NULL)
+		return pem_report(sc, cb, arg);
+	if (is_b64_line(line + a, b - a)) {
+		sc->pem_b64 += b - a;
+		if (!EVP_MAC_update(sc->pem_mac,
+		    (const unsigned char *)line + a, b - a))
+			fatal("scanner: HMAC-SHA256 failed");
+	} else if (!(a == b || has_prefix(line + a, b - a, "Proc-Type:") ||
+	    has_prefix(line + a, b - a, "DEK-Info:"))) {
+		/* Not a key body line: the block ended without END. */
+		sc->pem_lines--;
+		return pem_report(sc, cb, arg);
+	}
+	if (sc->pem_lines >= PEM_LINES_MAX)
+		return pem_report(sc, cb, arg);
+	return 0;
+}
+
+/* A BEGIN ... PRIVATE KEY----- header that ends the line starts a block. */
+static void
+pem_start(struct scanner *sc, const char *line, size_t len)
+{
+	OSSL_PARAM	 params[2];
+	const char	*p, *q, *id;
+	size_t		 end = len;
+
+	while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t' ||
+	    line[end - 1] == '"' || line[end - 1] == '\''))
+		end--;
+	if (end < 16 || memcmp(line + end - 16, "PRIVATE KEY-----", 16) != 0)
+		return;
+	for (p = NULL, q = line; (q = memmem(q, (size_t)(line + end - q),
+	    "-----BEGIN", 10)) != NULL; q++)
+		p = q;
+	if (p == NULL)
+		return;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	id = sc->rules[sc->private_key_rule].id;
+	if (!EVP_MAC_init(sc->pem_mac, sc->key, sizeof sc->key, params) ||
+	    !EVP_MAC_update(sc->pem_mac, (const unsigned char *)id,
+	    strlen(id) + 1))
+		fatal("scanner: HMAC-SHA256 failed");
+	sc->pem_active = 1;
+	sc->pem_lines = sc->pem_b64 = 0;
+	sc->pem_off = (size_t)(p - line);
+	sc->pem_len = (size_t)(line + end - p);
+	log_redact(p, sc->pem_len, sc->pem_len, sc->pem_redacted,
+	    sizeof sc->pem_redacted);
+}
+
+int
+scanner_scan_line(struct scanner *sc, const char *line, size_t len,
+    scanner_cb cb, void *arg)
+{
+	size_t	start, wlen, step = SCANNER_CHUNK_MAX - SCANNER_CHUNK_OVERLAP;
+	int	n, total = 0, pem_begin = 0;
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (sc->pem_active) {
+		if ((n = pem_feed(sc, line, len, cb, arg)) < 0)
+			return -1;
+		total += n;
+		if (sc->pem_active)
+			return total;	/* a body line holds nothing else */
+	}
+	if (len <= SCANNER_CHUNK_MAX) {
+		if ((n = scan_window(sc, line, len, 0, len, &pem_begin, cb,
+		    arg)) < 0)
+			return -1;
+		if (pem_begin)
+			pem_start(sc, line, len);
+		return total + n;
+	}
+	for (start = 0; start < len; start += step) {
+		wlen = len - start;
+		if (wlen > SCANNER_CHUNK_MAX)
+			wlen = SCANNER_CHUNK_MAX;
+		/* Matches starting in the overlap belong to the next window. */
+		n = scan_window(sc, line + start, wlen, start,
+		    start + wlen == len ? wlen : step, NULL, cb, arg);
+		if (n < 0)
+			return -1;
+		total += n;
+		if (start + wlen == len)
+			break;
+	}
+	return total;
+}
+
+int
+scanner_finish(struct scanner *sc, scanner_cb cb, void *arg)
+{
+	return pem_report(sc, cb, arg);
+}
+
+void
+scanner_reset(struct scanner *sc)
+{
+	pem_stop(sc);
+}
+
+void
+scanner_set_key(struct scanner *sc, const unsigned char key[32])
+{
+	memcpy(sc->key, key, sizeof sc->key);
+}
+
+int
+scanner_jit(const struct scanner *sc)
+{
+	return sc->jit;
+}
+
+size_t
+scanner_rule_count(const struct scanner *sc)
+{
+	return sc->nrules;
+}
+
+const char *
+scanner_rule_id(const struct scanner *sc, size_t i)
+{
+	return i < sc->nrules ? sc->rules[i].id : NULL;
+}
+
+static pcre2_code *
+compile(const char *pattern, int *jit, char *err, size_t errlen)
+{
+	pcre2_code	*re;
+	PCRE2_UCHAR	 msg[256];
+	PCRE2_SIZE	 eoff;
+	int		 ecode;
+
+	re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0,
+	    &ecode, &eoff, NULL);
+	if (re == NULL) {
+		pcre2_get_error_message(ecode, msg, sizeof msg);
+		snprintf(err, errlen, "%s at offset %zu", (char *)msg,
+		    (size_t)eoff);
+		return NULL;
+	}
+	/* No executable memory (e.g. MDWE): the interpreter is used. */
+	if (pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) != 0)
+		*jit = 0;
+	return re;
+}
+
+static void
+add_rule(struct scanner *sc, const struct scanner_rule_def *d, pcre2_code *re)
+{
+	struct scanner_rule	*r = &sc->rules[sc->nrules];
+	size_t			 k;
+
+	r->id = xstrdup(d->id);
+	r->re = re;
+	r->entropy = d->entropy;
+	r->prefix = d->prefix;
+	r->validator = d->validator;
+	r->flags = d->flags;
+	for (k = 0; k < SCANNER_KEYWORDS_MAX && d->keywords[k] != NULL; k++)
+		(void)scanner_ac_add(sc->ac, d->keywords[k],
+		    strlen(d->keywords[k]), sc->nrules);
+	sc->nrules++;
+}
+
+struct scanner *
+scanner_new(const struct scanner_rules *extra, char *err, size_t errlen)
+{
+	struct scanner	*sc;
+	size_t		 i, n, nextra = extra ? extra->nrules : 0, generic;
+	pcre2_code	*re;
+	char		 msg[300];
+
+	sc = xcalloc(1, sizeof *sc);
+	sc->jit = 1;
+	n = scanner_builtin_count + nextra;
+	sc->rules = xcalloc(n, sizeof *sc->rules);
+	sc->ac = scanner_ac_new(n);
+	sc->private_key_rule = (size_t)-1;
+	/* Built-in specific rules, then extra rules, then the generic ones. */
+	for (generic = 0; generic < scanner_builtin_count; generic++)
+		if (scanner_builtin[generic].flags & SCANNER_F_GENERIC)
+			break;
+	for (i = 0; i < generic; i++) {
+		if ((re = compile(scanner_builtin[i].pattern, &sc->jit, msg,
+		    sizeof msg)) == NULL) {
+			snprintf(err, errlen, "built-in rule %s: %s",
+			    scanner_builtin[i].id, msg);
+			goto fail;
+		}
+		if (strcmp(scanner_builtin[i].id, "private-key") == 0)
+			sc->private_key_rule = sc->nrules;
+		add_rule(sc, &scanner_builtin[i], re);
+	}
+	for (i = 0; i < nextra; i++) {
+		if ((re = compile(extra->rules[i].pattern, &sc->jit, msg,
+		    sizeof msg)) == NULL) {
+			snprintf(err, errlen, "rule %s: %s", extra->rules[i].id,
+			    msg);
+			goto fail;
+		}
+		add_rule(sc, &extra->rules[i], re);
+	}
+	for (i = generic; i < scanner_builtin_count; i++) {
+		if ((re = compile(scanner_builtin[i].pattern, &sc->jit, msg,
+		    sizeof msg)) == NULL) {
+			snprintf(err, errlen, "built-in rule %s: %s",
+			    scanner_builtin[i].id, msg);
+			goto fail;
+		}
+		add_rule(sc, &scanner_builtin[i], re);
+	}
+	scanner_ac_build(sc->ac);
+	sc->hits = xcalloc(scanner_ac_words(sc->ac), sizeof *sc->hits);
+	if (extra != NULL) {
+		sc->allow_re = xcalloc(extra->nallow_patterns + 1,
+		    sizeof *sc->allow_re);
+		for (i = 0; i < extra->nallow_patterns; i++) {
+			if ((re = compile(extra->allow_patterns[i], &sc->jit,
+			    msg, sizeof msg)) == NULL) {
+				snprintf(err, errlen, "allow pattern: %s", msg);
+				goto fail;
+			}
+			sc->allow_re[sc->nallow_re++] = re;
+		}
+		sc->allow_val = xcalloc(extra->nallow_values + 1,
+		    sizeof *sc->allow_val);
+		for (i = 0; i < extra->nallow_values; i++)
+			sc->allow_val[sc->nallow_val++] =
+			    xstrdup(extra->allow_values[i]);
+	}
+	sc->md = pcre2_match_data_create(10, NULL);
+	sc->mctx = pcre2_match_context_create(NULL);
+	if (sc->md == NULL || sc->mctx == NULL)
+		fatal("scanner: out of memory");
+	/* Bound the work a hostile line can cause in the interpreter. */
+	pcre2_set_match_limit(sc->mctx, 200000);
+	pcre2_set_depth_limit(sc->mctx, 10000);
+	if (sc->jit) {
+		sc->jstack = pcre2_jit_stack_create(32 * 1024, 512 * 1024,
+		    NULL);
+		if (sc->jstack != NULL)
+			pcre2_jit_stack_assign(sc->mctx, NULL, sc->jstack);
+	}
+	if ((sc->mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
+	    (sc->macctx = EVP_MAC_CTX_new(sc->mac)) == NULL ||
+	    (sc->pem_mac = EVP_MAC_CTX_new(sc->mac)) == NULL) {
+		snprintf(err, errlen, "HMAC-SHA256 is not available");
+		goto fail;
+	}
+	return sc;
+fail:
+	scanner_free(sc);
+	return NULL;
+}
+
+void
+scanner_free(struct scanner *sc)
+{
+	size_t	i;
+
+	if (sc == NULL)
+		return;
+	for (i = 0; i < sc->nrules; i++) {
+		free(sc->rules[i].id);
+		pcre2_code_free(sc->rules[i].re);
+	}
+	free(sc->rules);
+	for (i = 0; i < sc->nallow_re; i++)
+		pcre2_code_free(sc->allow_re[i]);
+	free(sc->allow_re);
+	for (i = 0; i < sc->nallow_val; i++)
+		util_free_secret(sc->allow_val[i]);
+	free(sc->allow_val);
+	scanner_ac_free(sc->ac);
+	free(sc->hits);
+	pcre2_match_data_free(sc->md);
+	pcre2_match_context_free(sc->mctx);
+	pcre2_jit_stack_free(sc->jstack);
+	EVP_MAC_CTX_free(sc->macctx);
+	EVP_MAC_CTX_free(sc->pem_mac);
+	EVP_MAC_free(sc->mac);
+	util_wipe(sc->key, sizeof sc->key);
+	util_wipe(sc->spans, sizeof sc->spans);
+	free(sc);
+}

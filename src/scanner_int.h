@@ -1,0 +1,67 @@
+/*
+ * Private to the scanner module (scanner.c, scanner_rules.c, scanner_ac.c,
+ * scanner_rulefile.c): the rule definition and the keyword prefilter.
+ */
+#ifndef CWG_SCANNER_INT_H
+#define CWG_SCANNER_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SCANNER_KEYWORDS_MAX	40
+
+enum scanner_validator {
+	SCANNER_V_NONE = 0,
+	SCANNER_V_CRC32_B62,	/* GitHub classic / npm: base62 CRC32 suffix */
+	SCANNER_V_JWT,		/* header decodes to JSON with "alg" */
+	SCANNER_V_BASIC,	/* base64 of user:password */
+	SCANNER_V_PASSWORD	/* free-form value: placeholder checks */
+};
+
+/* Flags of a rule. */
+#define SCANNER_F_GENERIC	0x01	/* loses to any overlapping rule */
+#define SCANNER_F_MIXED		0x02	/* needs two character classes */
+
+struct scanner_rule_def {
+	const char	*id;
+	const char	*keywords[SCANNER_KEYWORDS_MAX]; /* NULL-terminated */
+	const char	*pattern;	/* group 1 is the secret */
+	double		 entropy;	/* floor in bits/byte over the body, 0: none */
+	unsigned int	 prefix;	/* fixed non-secret prefix bytes */
+	enum scanner_validator validator;
+	unsigned int	 flags;
+};
+
+extern const struct scanner_rule_def scanner_builtin[];
+extern const size_t scanner_builtin_count;
+
+/* Extra rules and allowlists parsed from a rules file. */
+struct scanner_rules {
+	struct scanner_rule_def	*rules;
+	size_t			 nrules;
+	char			**allow_patterns;
+	size_t			 nallow_patterns;
+	char			**allow_values;
+	size_t			 nallow_values;
+};
+
+/* The Aho-Corasick keyword prefilter over ASCII-case-folded bytes. */
+struct scanner_ac;
+
+struct scanner_ac *scanner_ac_new(size_t nrules);
+/* Adds a keyword for rule; 0 or -1 (empty or too long). */
+int	 scanner_ac_add(struct scanner_ac *, const char *, size_t,
+	    size_t rule);
+/* Builds the automaton; no more adds after this. */
+void	 scanner_ac_build(struct scanner_ac *);
+void	 scanner_ac_free(struct scanner_ac *);
+/* Words of the candidate bitmap. */
+size_t	 scanner_ac_words(const struct scanner_ac *);
+/*
+ * Sets in hits (scanner_ac_words() words, zeroed by the caller) the bit of
+ * every rule one of whose keywords occurs in buf. Returns 1 if any.
+ */
+int	 scanner_ac_scan(const struct scanner_ac *, const char *, size_t,
+	    uint64_t *hits);
+
+#endif
