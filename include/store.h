@@ -7,6 +7,11 @@
  * copied (bound) before the call returns; strings handed to callbacks are
  * valid only during the callback. Times are epoch seconds.
  *
+ * Listing functions call a callback per row; a callback may call other
+ * store functions but not the listing function it was called from (each
+ * SQL statement is prepared once and reused). Not thread-safe: one store
+ * per thread.
+ *
  * Series are named by (watch, entity, signal); each name is at most
  * STORE_NAME_MAX - 1 bytes. No raw secret may be passed to any function
  * here: findings carry a fingerprint and a redacted preview only, and

@@ -359,7 +359,7 @@ store_open(const char *path, int flags, char *err, size_t errlen)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
-	if (store_schema_open(s, empty, err, errlen) == -1)
+	if (store_schema_open(s, err, errlen) == -1)
 		goto fail;
 	return s;
 fail:

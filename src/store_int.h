@@ -105,6 +105,6 @@ int	 store_series(struct store *, const char *watch, const char *entity,
 	    const char *signal, int create, int64_t *id);
 
 /* store_schema.c: checks and migrates a freshly opened database. */
-int	 store_schema_open(struct store *, int fresh, char *err, size_t errlen);
+int	 store_schema_open(struct store *, char *err, size_t errlen);
 
 #endif

@@ -219,7 +219,7 @@ schema_check(struct store *s, int *fresh, long long *version, char *err,
 }
 
 int
-store_schema_open(struct store *s, int empty, char *err, size_t errlen)
+store_schema_open(struct store *s, char *err, size_t errlen)
 {
 	long long	version;
 	int		fresh, v;
@@ -242,7 +242,12 @@ store_schema_open(struct store *s, int empty, char *err, size_t errlen)
 		return schema_exec(s, "PRAGMA foreign_keys = ON", err,
 		    errlen);
 	}
-	(void)empty;
+	/* SQLite quietly opens a file it may not write read-only. */
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		snprintf(err, errlen, "state database %s is not writable",
+		    s->path);
+		return -1;
+	}
 	if (schema_exec(s, "PRAGMA foreign_keys = ON", err, errlen) == -1)
 		return -1;
 	/*

@@ -196,6 +196,15 @@ test_open(void)
 	    "readonly: store_error says why");
 	store_close(s);
 
+	/* A file this user may not write is refused, not opened read-only. */
+	if (geteuid() != 0) {
+		copy_patched(db, path_in("ro.db"), 60, STORE_SCHEMA_VERSION);
+		chmod(path_in("ro.db"), 0400);
+		refused_unchanged(path_in("ro.db"), 0, "not writable",
+		    "read-only file");
+	} else
+		ok(1, "# SKIP read-only file: running as root");
+
 	/* An empty file is a new database. */
 	spew(path_in("empty.db"), "", 0);
 	s = store_open(path_in("empty.db"), 0, err, sizeof err);
