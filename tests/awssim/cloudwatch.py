@@ -116,20 +116,25 @@ def get_metric_data(ctx, p):
     budget = cap
     nxt = None
     for i, q in enumerate(qs):
-        pts = _datapoints(ctx, q, start, end)
-        if scan == 'TimestampDescending':
-            pts.reverse()
         label = q.get('Label') or \
-            ((q.get('MetricStat') or {}).get('Metric') or {}).get('MetricName', q['Id'])
+            ((q.get('MetricStat') or {}).get('Metric') or {}).get(
+                'MetricName', q['Id'])
         r = {'Id': q['Id'], 'Label': label, 'Timestamps': [], 'Values': [],
              'StatusCode': 'Complete'}
         if q.get('ReturnData', True) in (False, 'false'):
             continue
-        if i < qi:
+        if i < qi:              # delivered by an earlier page
             results.append(r)
             continue
+        if nxt is not None:     # budget spent: not read yet
+            r['StatusCode'] = 'PartialData'
+            results.append(r)
+            continue
+        pts = _datapoints(ctx, q, start, end)
+        if scan == 'TimestampDescending':
+            pts.reverse()
         lo = off if i == qi else 0
-        take = pts[lo:lo + budget] if nxt is None else []
+        take = pts[lo:lo + budget]
         budget -= len(take)
         r['Timestamps'] = [Ts(t) for t, _ in take]
         r['Values'] = [v for _, v in take]

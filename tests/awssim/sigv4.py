@@ -21,6 +21,21 @@ _AUTH_RE = re.compile(
     r'SignedHeaders=([^,\s]+)\s*,\s*Signature=([0-9a-fA-F]+)\s*$')
 
 
+class _Signer(SigV4Auth):
+    """botocore's SigV4Auth, but signing exactly the headers we hand it.
+
+    botocore never signs user-agent/expect/x-amzn-trace-id; a client that
+    does is still valid for AWS, so the blacklist is not applied here (the
+    request only holds the client's SignedHeaders anyway)."""
+
+    def headers_to_sign(self, request):
+        from botocore.compat import HTTPHeaders
+        m = HTTPHeaders()
+        for name, value in request.headers.items():
+            m[name.lower()] = value
+        return m
+
+
 class AuthFail(Exception):
     def __init__(self, kind, message):
         super().__init__(message)
@@ -89,7 +104,7 @@ def verify(state, method, raw_path, headers, body):
     for name, v in hdrs:
         req.headers.add_header(name, v)
     req.context['timestamp'] = amz_date
-    signer = SigV4Auth(Credentials(akid, cred['secret_access_key'],
+    signer = _Signer(Credentials(akid, cred['secret_access_key'],
                                    cred.get('session_token')),
                        service, region)
     creq = signer.canonical_request(req)
