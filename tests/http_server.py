@@ -14,15 +14,21 @@ Prints its port on stdout, serves until stdin closes. Endpoints:
   /throttle/KEY/N          429 for the first N hits of KEY
   /stats                   JSON: max_inflight, max_conns, order, hits
   /reset                   clears the stats
+  /mail                    JSON list of the mails the SMTP server took
+
+A tiny SMTP server (smtpd, no TLS, no auth) listens too: the first line
+printed is "HTTPPORT SMTPPORT".
 """
 import json
 import os
+import warnings
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 lock = threading.Lock()
+mails = []
 state = {"inflight": 0, "max_inflight": 0, "conns": 0, "max_conns": 0,
          "order": [], "hits": {}}
 
@@ -121,6 +127,10 @@ class Handler(BaseHTTPRequestHandler):
                 with lock:
                     out = json.dumps(state, sort_keys=True).encode()
                 return self.reply(200, out)
+            if p[0] == "mail":
+                with lock:
+                    out = json.dumps(mails).encode()
+                return self.reply(200, out)
             if p[0] == "reset":
                 with lock:
                     reset()
@@ -139,10 +149,33 @@ class Server(ThreadingHTTPServer):
         pass    # the client gave up (timeout tests): not worth a traceback
 
 
+def smtp_start():
+    """Returns the port of a local SMTP sink, 0 when smtpd is missing."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import asyncore
+            import smtpd
+    except ImportError:
+        return 0
+
+    class Sink(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kw):
+            with lock:
+                mails.append({"from": mailfrom, "to": rcpttos,
+                              "data": data.decode("latin-1")})
+
+    sink = Sink(("127.0.0.1", 0), None, decode_data=False)
+    threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1},
+                     daemon=True).start()
+    return sink.socket.getsockname()[1]
+
+
 def main():
     srv = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    sys.stdout.write("%d\n" % srv.server_address[1])
+    smtp_port = smtp_start()
+    sys.stdout.write("%d %d\n" % (srv.server_address[1], smtp_port))
     sys.stdout.flush()
     sys.stdin.read()    # the test closed its end (or died): stop
     os._exit(0)

@@ -43,6 +43,7 @@ struct result {
 static pid_t	 server_pid = -1;
 static int	 server_stdin = -1;
 static int	 port;
+static int	 smtp_port;	/* 0: no SMTP sink (no smtpd module) */
 static int	 completed;	/* callbacks run so far */
 static size_t	 max_running;
 static struct http *cur;
@@ -79,7 +80,10 @@ server_start(void)
 		exit(99);
 	}
 	line[n] = '\0';
-	port = atoi(line);
+	if (sscanf(line, "%d %d", &port, &smtp_port) != 2) {
+		printf("Bail out! bad server banner\n");
+		exit(99);
+	}
 }
 
 static void
@@ -652,6 +656,52 @@ test_many_and_cancel(void)
 	free(r);
 }
 
+static void
+test_smtp(struct http *h)
+{
+	struct http_request	 req;
+	struct result		 r[2];
+	const char		*rcpt[2] = { "<ops@example.com>",
+				    "<oncall@example.com>" };
+	const char		*msg = "From: cwguard <cw@example.com>\r\n"
+				    "To: ops@example.com\r\n"
+				    "Subject: [cwguard] test\r\n\r\n"
+				    "error rate spike\r\n";
+	char			 u[64];
+	cJSON			*j, *m;
+
+	if (smtp_port == 0) {
+		ok(1, "# SKIP no smtpd module for the SMTP sink");
+		return;
+	}
+	snprintf(u, sizeof u, "smtp://127.0.0.1:%d", smtp_port);
+	memset(&req, 0, sizeof req);
+	req.url = u;
+	req.mail_from = "<cw@example.com>";
+	req.mail_rcpt = rcpt;
+	req.nrcpt = 2;
+	req.body = msg;
+	req.body_len = strlen(msg);
+	req.label = "smtp";
+	submit(h, &req, &r[0]);
+	req.url = url("/ok");
+	ok(http_submit(h, &req, u, sizeof u) == -1,
+	    "mail request to an http URL refused");
+	drain(h);
+	ok(r[0].ok, "SMTP upload on the same multi: %s", r[0].error);
+	j = get_json(h, "/mail");
+	m = cJSON_GetArrayItem(j, 0);
+	is_int(cJSON_GetArraySize(j), 1, "the sink got one mail");
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(m, "from")),
+	    "cw@example.com", "MAIL FROM");
+	is_int(cJSON_GetArraySize(cJSON_GetObjectItem(m, "to")), 2,
+	    "two RCPT TO");
+	ok(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(m, "data")),
+	    "error rate spike") != NULL, "message body delivered");
+	cJSON_Delete(j);
+	free_results(r, 1);
+}
+
 static int
 flag_set(void *arg)
 {
@@ -692,6 +742,7 @@ main(void)
 	test_basic(h);
 	test_limits(h);
 	test_retry(h);
+	test_smtp(h);
 	http_free(h);
 	test_concurrency();
 	test_many_and_cancel();
