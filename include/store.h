@@ -62,6 +62,7 @@ const char	*store_path(const struct store *);
  * Takes an exclusive lock on the sidecar file PATH.lock (flock), waiting at
  * most wait_seconds (0: try once). On failure err names the holder's pid
  * when known. Released by store_close() (or when the process exits).
+ * Refused on a STORE_READONLY store (it would create PATH.lock).
  */
 int	 store_lock(struct store *, double wait_seconds, char *err,
 	    size_t errlen);

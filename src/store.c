@@ -417,6 +417,12 @@ store_lock(struct store *s, double wait_seconds, char *err, size_t errlen)
 
 	if (s->lock_fd != -1)
 		return 0;
+	if (s->flags & STORE_READONLY) {
+		/* Creating PATH.lock would be a write. */
+		snprintf(err, errlen, "state database %s is open read-only; "
+		    "not locking it", s->path);
+		return -1;
+	}
 	lockpath = xasprintf("%s.lock", s->path);
 	fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {

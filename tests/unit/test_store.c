@@ -192,6 +192,8 @@ test_open(void)
 	ok(s && store_install_key(s, key2) == 0 &&
 	    memcmp(key1, key2, sizeof key1) == 0, "readonly: same install key");
 	ok(s && store_meta_put(s, "x", "y") == -1, "readonly: writes fail");
+	ok(s && store_lock(s, 0, err, sizeof err) == -1 &&
+	    !exists(path_in("state.db.lock")), "readonly: no lock file made");
 	ok(s && strstr(store_error(s), "readonly") != NULL,
 	    "readonly: store_error says why");
 	store_close(s);
