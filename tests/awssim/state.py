@@ -140,6 +140,9 @@ class State:
                 if q['status'] in ('Scheduled', 'Running'))
             out['recorded'] = {'hooks': len(self.hooks), 'smtp': len(self.smtp),
                                'sns': len(self.sns)}
+            # flat aliases for quick assertions
+            out['signature_checks'] = self.stats['signature']['checked']
+            out['signature_failures'] = self.stats['signature']['failed']
             out['now'] = self.now()
             return out
 

@@ -600,9 +600,9 @@ def t_faults(sim):
        'stats count every injected fault %r' % f)
     # clock + expiry
     sim.ctl('POST', 'clock', {'now': T0 + 7200})
-    c = client(sim, 'sts', key=('ASIASIMSESSION00001',
-                                'simSecretSession/000000000000000000000001'),
-               token='SIMSESSIONTOKEN-imds-0001')
+    c = client(sim, 'sts', key=('ASIASIMSHORT0000001',
+                                'simSecretShort/00000000000000000000000001'),
+               token='SIMSESSIONTOKEN-short-0001')
     is_(code_of(c.get_caller_identity)[0], 'ExpiredToken',
         'session credentials expire at the simulated time')
     sim.ctl('POST', 'clock', {'now': T0 + 3600})
@@ -658,6 +658,7 @@ def t_stats(sim):
     ok(sig['checked'] >= 8 and sig['failed'] >= 5 and
        sig.get('failed_signature', 0) >= 3 and sig.get('unsigned', 0) >= 2,
        'stats count signature checks and failures %r' % sig)
+    is_(s['signature_failures'], sig['failed'], 'flat signature_failures')
     is_(s['requests']['sts']['GetCallerIdentity'], 6,
         'stats count per service/operation')
 
