@@ -400,6 +400,9 @@ def t_logs(sim):
     ok(r['status'] == 'Complete' and len(r['results']) == 2 and
        r['statistics']['recordsMatched'] == 3.0,
        'limit caps the rows; recordsMatched counts all matches')
+    msgs = [{f['field']: f['value'] for f in row}['@message'][:5]
+            for row in r['results']]
+    is_(msgs, ['END R', 'token'], 'no sort command: newest first')
     is_(code_of(logs.start_query, logGroupNames=['/aws/lambda/orders'],
                 startTime=T0, endTime=T0 + 60,
                 queryString='stats count(*) by bin(5m)')[0],
