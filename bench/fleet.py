@@ -1,0 +1,395 @@
+#!/usr/bin/python3
+"""Synthetic serverless fleet: CloudWatch count series with labelled incidents.
+
+Standard library only. Used by bench/fleet_eval (offline evaluation of the
+count detector) and importable by the AWS simulator:
+
+    import fleet
+    f = fleet.generate(seed, n_functions, n_apis, start_epoch, end_epoch)
+    f["series"]  # [{namespace, name, dimensions, period, points}, ...]
+    f["labels"]  # [{entity, kind, signal, start, end, label}, ...]
+
+Series follow CloudWatch: AWS/Lambda Invocations and Errors per
+FunctionName; AWS/ApiGateway Count, 5XXError and 4XXError per ApiName and
+Stage; Sum per period; a datapoint only in periods with traffic (the error
+series then hold 0 where there were no errors). points are [epoch, value].
+
+The fleet: mean traffic log-uniform from 0.2 to 2000 requests/minute with a
+diurnal cycle (amplitude 30-90 %, peak 10:00-20:00 UTC), base error rates
+log-uniform 0.05 %-2 %, and overdispersion (the rate drifts by hour, sigma
+0.15, and jitters by period, sigma 0.2, both log-normal), so a plain
+binomial model is not exactly right, as in real fleets.
+
+labels: incidents (label "incident") a detector must find, and traps
+(label "trap") on which it must stay quiet. start is the first period
+affected, end the first period after. Incidents:
+  outage       3-10 min, 30-80 % errors, entities with >= 10 req/min then
+  degradation  5-10x the base rate for 30-90 min, >= 8 errors/min expected
+  subtle       3x the base rate for 60 min on busy entities (>= 300/min)
+  lowtraffic   50 % errors for 60-180 min on functions with 1-5 req/min
+Traps:
+  surge        traffic 5-20x for 30-120 min at the same error rate
+  lone         1-3 errors in one period of a function with <= 3 req/min
+  nightbump    1.5-2x the error rate for 1-3 h around the traffic trough
+Incidents are only placed after the first day (learning) and never overlap
+on one (entity, signal).
+
+Everything is a function of (seed, entity index): one entity's series can
+be generated alone (iter_series is lazy) and always comes out the same.
+A 10,000-entity day generates in well under a minute (see
+bench/README-detector.md).
+"""
+
+import argparse
+import json
+import math
+import random
+import sys
+
+DAY = 86400
+LEARN = DAY  # no incident starts in the first day of a fleet
+
+
+class Entity:
+    """One Lambda function or API stage and its incident schedule."""
+
+    __slots__ = ("idx", "kind", "name", "rate", "amp", "peak", "base",
+                 "signals", "events", "seed")
+
+    def dimensions(self):
+        if self.kind == "lambda":
+            return [{"Name": "FunctionName", "Value": self.name}]
+        api, stage = self.name.split("/")
+        return [{"Name": "ApiName", "Value": api},
+                {"Name": "Stage", "Value": stage}]
+
+    def traffic(self, t):
+        """Expected requests per minute at epoch t."""
+        h = (t % DAY) / 3600.0
+        return self.rate * (1 + self.amp * math.cos(
+            2 * math.pi * (h - self.peak) / 24))
+
+
+def _entities(seed, n_functions, n_apis, start, end, period):
+    out = []
+    for i in range(n_functions + n_apis):
+        r = random.Random(seed * 1000003 + i)
+        e = Entity()
+        e.idx = i
+        e.seed = seed * 1000003 + i
+        if i < n_functions:
+            e.kind = "lambda"
+            e.name = "fn-%d-%05d" % (seed, i)
+            e.signals = {"errors": r.uniform(math.log(5e-4), math.log(0.02))}
+        else:
+            e.kind = "apigw"
+            e.name = "api-%d-%04d/prod" % (seed, i - n_functions)
+            e.signals = {"5xx": r.uniform(math.log(5e-4), math.log(0.02)),
+                         "4xx": r.uniform(math.log(2e-3), math.log(0.02))}
+        for s in e.signals:
+            e.signals[s] = math.exp(e.signals[s])
+        e.rate = math.exp(r.uniform(math.log(0.2), math.log(2000)))
+        e.amp = r.uniform(0.3, 0.9)
+        e.peak = r.uniform(10, 20)
+        e.events = _schedule(r, e, start, end, period)
+        out.append(e)
+    return out
+
+
+def _free(events, signal, s, t):
+    for ev in events:
+        if ev["signal"] == signal and s < ev["end"] + 3600 and \
+                ev["start"] < t + 3600:
+            return False
+    return True
+
+
+def _schedule(r, e, start, end, period):
+    """Incidents and traps of one entity (a few per week)."""
+    events = []
+    days = (end - start) / DAY
+    main = "errors" if e.kind == "lambda" else "5xx"
+
+    def place(kind, label, minutes, test, signal=main, tries=6, **kw):
+        for _ in range(tries):
+            lo = start + (LEARN if label == "incident" else 3600)
+            hi = end - minutes * 60 - 4 * period
+            if hi <= lo:
+                return
+            s = lo + int(r.uniform(0, hi - lo)) // period * period
+            if kind == "nightbump":
+                # Centre it on the traffic trough of a random day.
+                trough = (e.peak + 12) % 24
+                d = int(r.uniform(1, max(1.0, days - 1)))
+                s = (start // DAY + d) * DAY + int(trough * 3600) - \
+                    minutes * 30
+                s = s // period * period
+                if s < lo or s > hi:
+                    continue
+            if not test(s) or not _free(events, signal, s,
+                                        s + minutes * 60):
+                continue
+            ev = {"kind": kind, "label": label, "signal": signal,
+                  "start": s, "end": s + minutes * 60}
+            ev.update(kw)
+            events.append(ev)
+            return
+
+    def chance(per_week):
+        return r.random() < per_week * days / 7
+
+    sig = main
+    if e.kind == "apigw" and r.random() < 0.2:
+        sig = "4xx"
+    base = e.signals[sig]
+    if chance(0.25):
+        m = r.randint(3, 10)
+        place("outage", "incident", m,
+              lambda s: e.traffic(s) >= 10 and e.traffic(s + m * 60) >= 10,
+              signal=sig, rate=r.uniform(0.3, 0.8))
+    if chance(0.2):
+        mult = r.uniform(5, 10)
+        m = r.randint(30, 90)
+        if base * mult <= 0.5:
+            place("degradation", "incident", m,
+                  lambda s: min(e.traffic(s), e.traffic(s + m * 60)) *
+                  base * mult >= 8, signal=sig, mult=mult)
+    if e.rate >= 300 and chance(0.4):
+        place("subtle", "incident", 60,
+              lambda s: min(e.traffic(s), e.traffic(s + 3600)) >= 300 and
+              min(e.traffic(s), e.traffic(s + 3600)) * base * 3 >= 10,
+              signal=main, mult=3.0)
+    if e.kind == "lambda" and 1 <= e.rate <= 5 and chance(0.5):
+        m = r.randint(60, 180)
+        place("lowtraffic", "incident", m,
+              lambda s: e.traffic(s) >= 1, rate=0.5)
+    # Traps.
+    if e.rate >= 5 and chance(0.3):
+        place("surge", "trap", r.randint(30, 120), lambda s: True,
+              mult=r.uniform(5, 20))
+    if e.rate <= 3:
+        for _ in range(int(days * 2)):
+            place("lone", "trap", 1, lambda s: True, errors=r.randint(1, 3))
+    if chance(0.3):
+        place("nightbump", "trap", r.randint(60, 180), lambda s: True,
+              mult=r.uniform(1.5, 2.0))
+    return events
+
+
+def _poisson(r, lam):
+    if lam <= 0:
+        return 0
+    if lam < 30:
+        # Knuth: multiply uniforms until below e^-lam.
+        limit = math.exp(-lam)
+        k = 0
+        p = r.random()
+        while p > limit:
+            k += 1
+            p *= r.random()
+        return k
+    return max(0, int(r.gauss(lam, math.sqrt(lam)) + 0.5))
+
+
+def _binomial(r, n, p):
+    if n <= 0 or p <= 0:
+        return 0
+    if p >= 1:
+        return n
+    if n * p < 20:
+        # Inversion from k = 0.
+        q = 1 - p
+        pk = q ** n
+        if pk <= 0:
+            return max(0, min(n, int(r.gauss(n * p, math.sqrt(n * p * q))
+                                     + 0.5)))
+        u = r.random()
+        k = 0
+        cdf = pk
+        ratio = p / q
+        while u > cdf and k < n:
+            k += 1
+            pk *= (n - k + 1) / k * ratio
+            cdf += pk
+        return k
+    if n * (1 - p) < 20:
+        return n - _binomial(r, n, 1 - p)
+    v = int(r.gauss(n * p, math.sqrt(n * p * (1 - p))) + 0.5)
+    return max(0, min(n, v))
+
+
+def entity_counts(e, start, end, period=60):
+    """Yields (epoch, n, {signal: errors}) for every period of one entity."""
+    r = random.Random(e.seed * 7919 + 17)
+    lone = {}
+    mods = []
+    for ev in e.events:
+        if ev["kind"] == "lone":
+            lone[ev["start"]] = ev["errors"]
+        else:
+            mods.append(ev)
+    drift = {}
+    scale = period / 60.0
+    for t in range(start, end, period):
+        hour = t // 3600
+        if hour not in drift:
+            drift.clear()
+            drift[hour] = {s: math.exp(r.gauss(0, 0.15)) for s in e.signals}
+        lam = e.traffic(t) * scale
+        rates = {}
+        for s, b in e.signals.items():
+            rates[s] = b * drift[hour][s] * math.exp(r.gauss(0, 0.2))
+        for ev in mods:
+            if ev["start"] <= t < ev["end"]:
+                k = ev["kind"]
+                if k == "surge":
+                    lam *= ev["mult"]
+                elif k in ("outage", "lowtraffic"):
+                    rates[ev["signal"]] = ev["rate"]
+                else:
+                    rates[ev["signal"]] = min(
+                        0.95, rates[ev["signal"]] * ev["mult"])
+        n = _poisson(r, lam)
+        errs = {s: _binomial(r, n, min(rates[s], 1.0)) for s in e.signals}
+        if t in lone:
+            k = lone[t]
+            n = max(n, k)
+            for s in errs:
+                errs[s] = max(errs[s], k) if s in ("errors", "5xx") \
+                    else errs[s]
+        yield t, n, errs
+
+
+_METRICS = {
+    "lambda": ("AWS/Lambda", "Invocations", {"errors": "Errors"}),
+    "apigw": ("AWS/ApiGateway", "Count", {"5xx": "5XXError",
+                                          "4xx": "4XXError"}),
+}
+
+
+def _labels(entities):
+    out = []
+    for e in entities:
+        for ev in e.events:
+            lab = {"entity": e.name, "kind": e.kind, "signal": ev["signal"],
+                   "start": ev["start"], "end": ev["end"],
+                   "label": ev["label"], "incident": ev["kind"]}
+            out.append(lab)
+    out.sort(key=lambda x: (x["start"], x["entity"]))
+    return out
+
+
+def iter_series(seed, n_functions, n_apis, start_epoch, end_epoch,
+                period=60):
+    """Lazy: yields the series dicts of one entity after another."""
+    start = start_epoch // period * period
+    for e in _entities(seed, n_functions, n_apis, start, end_epoch, period):
+        ns, metric, errnames = _METRICS[e.kind]
+        req = []
+        errs = {s: [] for s in e.signals}
+        for t, n, es in entity_counts(e, start, end_epoch, period):
+            if n == 0:
+                continue
+            req.append([t, float(n)])
+            for s, v in es.items():
+                errs[s].append([t, float(v)])
+        dims = e.dimensions()
+        yield {"namespace": ns, "name": metric, "dimensions": dims,
+               "period": period, "points": req}
+        for s in e.signals:
+            yield {"namespace": ns, "name": errnames[s], "dimensions": dims,
+                   "period": period, "points": errs[s]}
+
+
+def labels(seed, n_functions, n_apis, start_epoch, end_epoch, period=60):
+    start = start_epoch // period * period
+    return _labels(_entities(seed, n_functions, n_apis, start, end_epoch,
+                             period))
+
+
+def generate(seed, n_functions, n_apis, start_epoch, end_epoch, period=60,
+             lazy=False):
+    """{"series": [...], "labels": [...]} for the fleet of this seed.
+
+    With lazy=True "series" is a generator (iter_series), for fleets too
+    big to hold in memory (10,000 entities x 1 day is ~40M points).
+    """
+    ser = iter_series(seed, n_functions, n_apis, start_epoch, end_epoch,
+                      period)
+    return {"series": ser if lazy else list(ser),
+            "labels": labels(seed, n_functions, n_apis, start_epoch,
+                             end_epoch, period)}
+
+
+def write_eval(out, seed, n_functions, n_apis, start, end, period):
+    """Text input of bench/fleet_eval: per signal, n and e per period."""
+    start = start // period * period
+    ents = _entities(seed, n_functions, n_apis, start, end, period)
+    count = (end - start + period - 1) // period
+    out.write("# fleet seed=%d functions=%d apis=%d start=%d end=%d\n" %
+              (seed, n_functions, n_apis, start, end))
+    for lab in _labels(ents):
+        out.write("L %s %s %d %d %s %s\n" % (
+            lab["entity"], lab["signal"], lab["start"], lab["end"],
+            lab["label"], lab["incident"]))
+    for e in ents:
+        sigs = list(e.signals)
+        rows = {s: [] for s in sigs}
+        for t, n, es in entity_counts(e, start, end, period):
+            for s in sigs:
+                rows[s].append("%d %d" % (n, es[s]))
+        for s in sigs:
+            out.write("S %s %s %d %d %d\n" % (e.name, s, start, period,
+                                              count))
+            out.write("\n".join(rows[s]))
+            out.write("\n")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--functions", type=int, default=50)
+    ap.add_argument("--apis", type=int, default=10)
+    ap.add_argument("--start", type=int, default=1767225600,
+                    help="epoch (default 2026-01-01T00:00:00Z)")
+    ap.add_argument("--days", type=float, default=1)
+    ap.add_argument("--period", type=int, default=60)
+    ap.add_argument("--format", choices=("json", "csv", "eval", "labels",
+                                         "null"), default="json")
+    ap.add_argument("-o", "--output", default="-")
+    a = ap.parse_args(argv)
+    end = a.start + int(a.days * DAY)
+    out = sys.stdout if a.output == "-" else open(a.output, "w")
+    try:
+        if a.format == "json":
+            json.dump(generate(a.seed, a.functions, a.apis, a.start, end,
+                               a.period), out)
+            out.write("\n")
+        elif a.format == "labels":
+            json.dump(labels(a.seed, a.functions, a.apis, a.start, end,
+                             a.period), out, indent=1)
+            out.write("\n")
+        elif a.format == "csv":
+            out.write("namespace,metric,dimensions,epoch,value\n")
+            for s in iter_series(a.seed, a.functions, a.apis, a.start, end,
+                                 a.period):
+                dims = ";".join("%s=%s" % (d["Name"], d["Value"])
+                                for d in s["dimensions"])
+                for t, v in s["points"]:
+                    out.write("%s,%s,%s,%d,%g\n" % (
+                        s["namespace"], s["name"], dims, t, v))
+        elif a.format == "eval":
+            write_eval(out, a.seed, a.functions, a.apis, a.start, end,
+                       a.period)
+        else:
+            for s in iter_series(a.seed, a.functions, a.apis, a.start, end,
+                                 a.period):
+                pass
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
