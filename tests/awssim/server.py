@@ -3,7 +3,6 @@ the control API (/_sim/)."""
 import json
 import socket
 import time
-import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import (cloudwatch, creds, iam, lambda_, logs, proto, secretsmanager,
