@@ -25,7 +25,22 @@ fi
 if ! "$CWGUARD" config --help 2>/dev/null | grep -q 'cwguard config check'
 then
 	echo "1..0 # SKIP $CWGUARD does not dispatch 'config' yet"
-	exit 0
+	[ $refresh -eq 1 ] && exit 0
+for c in $cli_cases; do
+	i=$((i + 1))
+	args=$(echo "${c%:*}" | tr _ ' ')
+	want_rc=${c##*:}
+	# shellcheck disable=SC2086 # args is split on purpose
+	(cd "$tmp" && "$CWGUARD" -c good/minimal.conf $args \
+	    >"$tmp/stdout" 2>"$tmp/stderr")
+	rc=$?
+	if [ $rc -eq $want_rc ]; then
+		echo "ok $i - cwguard $args exits $want_rc"
+	else
+		echo "not ok $i - cwguard $args exits $rc, want $want_rc"
+	fi
+done
+exit 0
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cwguard-golden.XXXXXX") || exit 1
@@ -52,8 +67,11 @@ for f in "$here"/good/*.conf "$here"/bad/*.conf; do
 	cases="$cases ${f#"$here"/}"
 done
 cases="$cases example/cwguard.conf"
+# The command line of `config`: argv, expected exit code.
+cli_cases='config:64 config_--help:0 config_bogus:64 config_check_--help:0
+config_check_--bogus:64 config_iam-policy:69 config_cost:69'
 n=0
-for c in $cases; do
+for c in $cases $cli_cases; do
 	n=$((n + 1))
 done
 [ $refresh -eq 1 ] || echo "1..$n"
@@ -96,6 +114,21 @@ for c in $cases; do
 		[ -f "$expected" ] && diff -u "$expected" "$got" | sed 's/^/# /'
 		sed 's/^/# other: /' "$other" | head -20
 		[ -f "$expected" ] || sed 's/^/# got: /' "$got" | head -20
+	fi
+done
+[ $refresh -eq 1 ] && exit 0
+for c in $cli_cases; do
+	i=$((i + 1))
+	args=$(echo "${c%:*}" | tr _ ' ')
+	want_rc=${c##*:}
+	# shellcheck disable=SC2086 # args is split on purpose
+	(cd "$tmp" && "$CWGUARD" -c good/minimal.conf $args \
+	    >"$tmp/stdout" 2>"$tmp/stderr")
+	rc=$?
+	if [ $rc -eq $want_rc ]; then
+		echo "ok $i - cwguard $args exits $want_rc"
+	else
+		echo "not ok $i - cwguard $args exits $rc, want $want_rc"
 	fi
 done
 exit 0

@@ -566,6 +566,45 @@ test_key_table(void)
 	is_int(nodef, 0, "required keys have no default; enums have choices");
 }
 
+/* conf/cwguard.conf shows every key of the table as "key = value". */
+static void
+test_example_documents_keys(void)
+{
+	const struct config_key	*keys;
+	char			 path[1024], line[512], want[80];
+	char			*text = NULL;
+	size_t			 n, i, len = 0;
+	const char		*srcdir = getenv("SRCDIR");
+	FILE			*f, *mem;
+	int			 missing = 0;
+
+	if (srcdir == NULL) {
+		tap_diag("SRCDIR unset: conf/cwguard.conf not checked");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/conf/cwguard.conf", srcdir);
+	f = fopen(path, "r");
+	ok(f != NULL, "conf/cwguard.conf opens");
+	if (f == NULL)
+		return;
+	mem = open_memstream(&text, &len);
+	fputc('\n', mem);
+	while (fgets(line, sizeof line, f) != NULL)
+		fputs(line, mem);
+	fclose(f);
+	fclose(mem);
+	keys = config_keys(&n);
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof want, "\n%s = ", keys[i].name);
+		if (strstr(text, want) == NULL) {
+			tap_diag("conf/cwguard.conf lacks %s", keys[i].name);
+			missing++;
+		}
+	}
+	is_int(missing, 0, "conf/cwguard.conf shows every key");
+	free(text);
+}
+
 int
 main(void)
 {
@@ -585,6 +624,7 @@ main(void)
 	test_secret_resolve();
 	test_literal_permissions();
 	test_masking();
+	test_example_documents_keys();
 	{
 		char	cmd[700];
 
