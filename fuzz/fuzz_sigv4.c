@@ -13,6 +13,9 @@
 #include "buf.h"
 #include "xmalloc.h"
 
+#define AUTH_PREFIX	"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/" \
+	"us-east-1/service/aws4_request, SignedHeaders="
+
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static char *
@@ -77,9 +80,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (aws_sigv4_sign(&r, &pa, &res, err, sizeof err) == 0) {
 		if (strlen(res.signature) != 64 ||
-		    strncmp(res.authorization, "AWS4-HMAC-SHA256 Credential="
-		    "AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
-		    "SignedHeaders=", 89) != 0 ||
+		    strncmp(res.authorization, AUTH_PREFIX,
+		    sizeof AUTH_PREFIX - 1) != 0 ||
 		    strstr(res.signed_headers, "host") == NULL ||
 		    res.nadd != (pa.session_token ? 3u : 2u))
 			abort();
