@@ -115,9 +115,9 @@ struct http_counters {
 	uint64_t	 retries;	/* retries scheduled */
 	uint64_t	 throttles;	/* answers classified as throttling */
 	uint64_t	 timeouts;	/* attempts that timed out */
-	uint64_t	 failures;	/* requests that finally failed */
-	uint64_t	 bytes_out;	/* request bodies sent */
-	uint64_t	 bytes_in;	/* response bodies received */
+	uint64_t	 failures;	/* finally failed (not cancelled) */
+	uint64_t	 bytes_out;	/* request body bytes, every attempt */
+	uint64_t	 bytes_in;	/* response body bytes, every attempt */
 };
 
 /*
@@ -157,8 +157,8 @@ int	 http_response_ok(const struct http_response *);
 
 /*
  * The default classifier: 429 throttled; 500, 502, 503, 504, connection
- * errors and timeouts transient; everything else (too large, cancelled,
- * 4xx) not retried.
+ * errors, timeouts and broken transfers (reset, empty or truncated reply)
+ * transient; everything else (too large, cancelled, 4xx) not retried.
  */
 enum http_retry_class http_retry_default_classify(const struct http_response *,
 	    void *arg);

@@ -206,7 +206,8 @@ http_retry_default_classify(const struct http_response *r, void *arg)
 {
 	if (r->flags & (HTTP_F_CANCELLED | HTTP_F_TOO_LARGE))
 		return HTTP_RETRY_NO;
-	if (r->flags & (HTTP_F_TIMEOUT | HTTP_F_CONNECT))
+	/* Timeouts, refused, reset, empty or truncated replies. */
+	if (r->flags & (HTTP_F_TIMEOUT | HTTP_F_CONNECT | HTTP_F_TRANSPORT))
 		return HTTP_RETRY_TRANSIENT;
 	switch (r->status) {
 	case 429:
@@ -216,10 +217,6 @@ http_retry_default_classify(const struct http_response *r, void *arg)
 	case 503:
 	case 504:
 		return HTTP_RETRY_TRANSIENT;
-	case 0:
-		/* No answer at all (reset, empty reply...). */
-		return (r->flags & HTTP_F_TRANSPORT) ? HTTP_RETRY_TRANSIENT :
-		    HTTP_RETRY_NO;
 	}
 	return HTTP_RETRY_NO;
 }
@@ -532,7 +529,8 @@ xfer_finish(struct http_xfer *x, struct http_response *r)
 {
 	struct http	*h = x->http;
 
-	if (!http_response_ok(r))
+	/* A cancellation (shutdown) is not the remote's failure. */
+	if (!http_response_ok(r) && !(r->flags & HTTP_F_CANCELLED))
 		x->ctr->c.failures++;
 	TAILQ_REMOVE(&h->all, x, a_entry);
 	h->pending--;

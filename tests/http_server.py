@@ -12,6 +12,7 @@ Prints its port on stdout, serves until stdin closes. Endpoints:
   /conc/ID/MS              counts requests in flight, sleeps MS ms, 200
   /flaky/KEY/N[/RA]        503 (Retry-After: RA) for the first N hits of KEY
   /throttle/KEY/N          429 for the first N hits of KEY
+  /truncated/KEY           Content-Length 100, 10 bytes, then closes
   /stats                   JSON: max_inflight, max_conns, order, hits
   /reset                   clears the stats
   /mail                    JSON list of the mails the SMTP server took
@@ -126,6 +127,15 @@ class Handler(BaseHTTPRequestHandler):
                     return self.reply(503 if p[0] == "flaky" else 429,
                                       b"try later", hdrs)
                 return self.reply(200, b"recovered")
+            if p[0] == "truncated":
+                self.hit(p[1])
+                self.send_response(200)
+                self.send_header("Content-Length", "100")
+                self.end_headers()
+                self.wfile.write(b"0123456789")
+                self.wfile.flush()
+                self.close_connection = True
+                return None
             if p[0] == "stats":
                 with lock:
                     out = json.dumps(state, sort_keys=True).encode()

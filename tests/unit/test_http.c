@@ -514,6 +514,9 @@ test_retry(struct http *h)
 	req.label = "ra-capped";
 	submit(h, &req, &r[4]);
 	rp.retry_after_max = 0;
+	req.url = url("/truncated/g");
+	req.label = "truncated";
+	submit(h, &req, &r[7]);
 	rp.classify = never_retry;
 	rp.classify_arg = &calls;
 	req.url = url("/flaky/f/1");
@@ -568,10 +571,16 @@ test_retry(struct http *h)
 	c = http_counters_get(h, "classifier-404");
 	ok(c != NULL && c->throttles == 2, "classifier's throttles counted");
 
+	ok(!r[7].ok && (r[7].flags & HTTP_F_TRANSPORT),
+	    "truncated body is a transport error: %s", r[7].error);
+	is_int(r[7].status, 200, "truncated: the status line arrived");
+	is_int(r[7].attempts, 3, "truncated reply retried by default");
+	is_int(stat_int(h, "hits", "g"), 3, "truncated: server saw 3 hits");
+
 	http_counters_foreach(h, counters_cb, &labels);
-	ok(labels >= 8, "foreach visits every label (%d)", labels);
+	ok(labels >= 9, "foreach visits every label (%d)", labels);
 	ok(http_counters_get(h, "nope") == NULL, "unknown label: NULL");
-	free_results(r, 7);
+	free_results(r, 8);
 }
 
 struct chain {
@@ -606,6 +615,7 @@ test_many_and_cancel(void)
 	struct http		*h;
 	struct result		*r;
 	struct chain		 ch;
+	const struct http_counters *c;
 	char			 err[128];
 	int			 i, n = 0, cancelled = 0;
 
@@ -642,6 +652,10 @@ test_many_and_cancel(void)
 		cancelled += r[i].done && (r[i].flags & HTTP_F_CANCELLED);
 	is_int(cancelled, 12, "cancel_all completes each with CANCELLED");
 	is_int(http_pending(h), 0, "nothing pending after cancel");
+	c = http_counters_get(h, "other");
+	ok(c != NULL && c->requests == MAXREQ + 5 + 12,
+	    "unlabelled requests counted under \"other\"");
+	ok(c != NULL && c->failures == 0, "cancelled is not a failure");
 	free_results(r, 12);
 
 	for (i = 0; i < 4; i++)
