@@ -1014,6 +1014,19 @@ load_cleanup(struct load *l)
 	free(l->confdir);
 }
 
+/*
+ * inih reads each line into a buffer on its own stack frame, which it
+ * does not clear; a literal secret may be left there. Overwrite the stack
+ * below us once parsing is done (best effort: same depth, not guaranteed).
+ */
+static void __attribute__((noinline))
+stack_wipe(void)
+{
+	volatile char	pad[4096];
+
+	util_wipe((void *)pad, sizeof pad);
+}
+
 struct config *
 config_load(const char *path, char **cause)
 {
@@ -1057,6 +1070,7 @@ config_load(const char *path, char **cause)
 		load_error(&l, rc, "syntax error");
 	else if (rc < 0)
 		load_error(&l, 0, "cannot parse (inih error %d)", rc);
+	stack_wipe();
 	fclose(l.f);
 	l.f = NULL;
 

@@ -7,12 +7,30 @@
 #include "autoconf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 
 #define CONFIG_MASK		"********"
 #define CONFIG_PRINT_WRAP	150	/* repeatable lists split past this */
+
+/* The shortest %g that reads back as the same double. */
+static void
+print_double(FILE *f, const char *name, double x)
+{
+	char	out[64];
+	int	prec;
+
+	for (prec = 6; prec < 17; prec++) {
+		snprintf(out, sizeof out, "%.*g", prec, x);
+		if (strtod(out, NULL) == x)
+			break;
+	}
+	if (prec == 17)
+		snprintf(out, sizeof out, "%.17g", x);
+	fprintf(f, "%s = %s\n", name, out);
+}
 
 static void
 print_secret(FILE *f, const struct config_key *k, const char *prefix,
@@ -102,7 +120,7 @@ print_section(FILE *f, enum config_section s, const void *obj,
 			fprintf(f, "%s = %d\n", k->name, *(const int *)field);
 			break;
 		case CONFIG_TYPE_DOUBLE:
-			fprintf(f, "%s = %g\n", k->name, *(const double *)field);
+			print_double(f, k->name, *(const double *)field);
 			break;
 		case CONFIG_TYPE_BOOL:
 			fprintf(f, "%s = %s\n", k->name,

@@ -522,7 +522,7 @@ test_masking(void)
 	cause = NULL;
 	cfg = load_text("[cwguard]\nmetrics_listen = [::1]:9464\n"
 	    "[watch a]\nkind = lambda\nfunctions = a, b\nfunctions = c\n"
-	    "alpha = 0.001\n[logs l]\nlog_groups = /aws/*\nsecrets = no\n"
+	    "alpha = 0.00123456789\n[logs l]\nlog_groups = /aws/*\nsecrets = no\n"
 	    "[sink h]\ntype = webhook\nurl = ${env:CWG_TEST_URL}\n", 0600,
 	    &cause);
 	out = cfg != NULL ? print_to_string(cfg) : NULL;
@@ -530,6 +530,8 @@ test_masking(void)
 	ok(out != NULL && strstr(out, "functions = a, b, c\n") != NULL &&
 	    strstr(out, "metrics_listen = [::1]:9464\n") != NULL,
 	    "repeated list keys append; IPv6 listen printed in brackets");
+	ok(out != NULL && strstr(out, "alpha = 0.00123456789\n") != NULL,
+	    "a double prints with every digit it needs");
 	cfg = out != NULL ? load_text(out, 0600, &cause) : NULL;
 	out2 = cfg != NULL ? print_to_string(cfg) : NULL;
 	ok(out2 != NULL && strcmp(out, out2) == 0,
@@ -538,6 +540,35 @@ test_masking(void)
 	free(out);
 	free(out2);
 	free(cause);
+}
+
+static void
+test_urls(void)
+{
+	static const struct {
+		const char	*url;
+		int		 loopback, auth;
+	} cases[] = {
+		{ "http://127.0.0.1:8080/x", 1, 0 },
+		{ "http://localhost/x", 1, 0 },
+		{ "http://LOCALHOST:1", 1, 0 },
+		{ "http://[::1]:80/", 1, 0 },
+		{ "http://127.1.2.3", 1, 0 },
+		{ "http://localhost.evil.example/", 0, 0 },
+		{ "http://127.0.0.1.evil.example/", 0, 0 },
+		{ "http://127.0.0.1@evil.example/", 0, 1 },
+		{ "smtp://u:p@localhost:25", 1, 1 },
+		{ "https://example.com/a@b", 0, 0 },
+		{ "no-scheme", 0, 0 },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		is_int(config_url_is_loopback(cases[i].url), cases[i].loopback,
+		    cases[i].url);
+		is_int(config_url_has_auth(cases[i].url), cases[i].auth,
+		    "credentials in it");
+	}
 }
 
 static void
@@ -615,6 +646,7 @@ main(void)
 	snprintf(conf_path, sizeof conf_path, "%s/t.conf", tmpdir);
 	unsetenv("CREDENTIALS_DIRECTORY");
 	test_key_table();
+	test_urls();
 	test_durations();
 	test_defaults();
 	test_errors();
