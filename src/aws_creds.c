@@ -705,7 +705,8 @@ creds_sts_submit(struct aws_creds *c, struct buf *body, int sign,
 	struct aws_req			 req;
 	struct http_request		 hr;
 	struct http_header		 h[1];
-	static const struct http_retry	 retry = { 3, 0.2, 5, 10, NULL, NULL };
+	static const struct http_retry	 retry = { .max_attempts = 3,
+	    .base = 0.2, .cap = 5, .retry_after_max = 10 };
 	int				 rc = -1;
 
 	if (aws_endpoint_resolve(AWS_SVC_STS, c->region, &ep, err, errlen) ==
@@ -815,7 +816,8 @@ creds_http_get(struct aws_creds *c, const char *url, const char *method,
     size_t errlen)
 {
 	struct http_request	hr;
-	static const struct http_retry retry = { 3, 0.5, 2, 2, NULL, NULL };
+	static const struct http_retry retry = { .max_attempts = 3,
+	    .base = 0.5, .cap = 2, .retry_after_max = 2 };
 
 	memset(&hr, 0, sizeof hr);
 	hr.method = method;
