@@ -221,43 +221,44 @@ def _binomial(r, n, p):
 def entity_counts(e, start, end, period=60):
     """Yields (epoch, n, {signal: errors}) for every period of one entity."""
     r = random.Random(e.seed * 7919 + 17)
+    gauss, exp = r.gauss, math.exp
     lone = {}
     mods = []
+    sigs = list(e.signals)
+    bases = [e.signals[s] for s in sigs]
     for ev in e.events:
         if ev["kind"] == "lone":
             lone[ev["start"]] = ev["errors"]
         else:
-            mods.append(ev)
-    drift = {}
+            mods.append((ev["start"], ev["end"], ev["kind"],
+                         sigs.index(ev["signal"]), ev.get("mult", 1.0),
+                         ev.get("rate", 0.0)))
     scale = period / 60.0
+    w = 2 * math.pi / DAY
+    amp, peak = e.amp, e.peak * 3600
+    hour = None
+    drift = bases
     for t in range(start, end, period):
-        hour = t // 3600
-        if hour not in drift:
-            drift.clear()
-            drift[hour] = {s: math.exp(r.gauss(0, 0.15)) for s in e.signals}
-        lam = e.traffic(t) * scale
-        rates = {}
-        for s, b in e.signals.items():
-            rates[s] = b * drift[hour][s] * math.exp(r.gauss(0, 0.2))
-        for ev in mods:
-            if ev["start"] <= t < ev["end"]:
-                k = ev["kind"]
-                if k == "surge":
-                    lam *= ev["mult"]
-                elif k in ("outage", "lowtraffic"):
-                    rates[ev["signal"]] = ev["rate"]
+        if t // 3600 != hour:
+            hour = t // 3600
+            drift = [b * exp(gauss(0, 0.15)) for b in bases]
+        lam = e.rate * (1 + amp * math.cos(w * (t % DAY - peak))) * scale
+        rates = [d * exp(gauss(0, 0.2)) for d in drift]
+        for ms, me, kind, si, mult, rate in mods:
+            if ms <= t < me:
+                if kind == "surge":
+                    lam *= mult
+                elif kind in ("outage", "lowtraffic"):
+                    rates[si] = rate
                 else:
-                    rates[ev["signal"]] = min(
-                        0.95, rates[ev["signal"]] * ev["mult"])
+                    rates[si] = min(0.95, rates[si] * mult)
         n = _poisson(r, lam)
-        errs = {s: _binomial(r, n, min(rates[s], 1.0)) for s in e.signals}
+        errs = [_binomial(r, n, x if x < 1 else 1.0) for x in rates]
         if t in lone:
             k = lone[t]
             n = max(n, k)
-            for s in errs:
-                errs[s] = max(errs[s], k) if s in ("errors", "5xx") \
-                    else errs[s]
-        yield t, n, errs
+            errs[0] = max(errs[0], k)  # errors or 5xx, never 4xx
+        yield t, n, dict(zip(sigs, errs))
 
 
 _METRICS = {
