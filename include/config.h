@@ -239,28 +239,4 @@ const char	*config_section_name(enum config_section);
 struct config_watch *config_watch_find(const struct config *, const char *);
 struct config_sink *config_sink_find(const struct config *, const char *);
 
-/*
- * Internal to src/config*.c (not for other modules): secret references,
- * shared between the loader, the key table and the printer.
- */
-#define CONFIG_SECRET_MAX	65536	/* bytes of a ${file:} secret */
-/* Parses a value as written: a ${...} reference or a literal. 0 / -1. */
-int	 config_secret_parse(struct config_secret *, const char *,
-	    char *err, size_t errlen);
-/*
- * Resolves ${env:} and ${file:} into ->value; relative files resolve under
- * $CREDENTIALS_DIRECTORY when set, else under confdir. 0 / -1 (err never
- * holds the secret).
- */
-int	 config_secret_resolve(struct config_secret *, const char *confdir,
-	    char *err, size_t errlen);
-/* Wipes and frees what the secret holds; leaves it CONFIG_SECRET_NONE. */
-void	 config_secret_clear(struct config_secret *);
-/* "90s", "5m", "4h", "7d": the largest unit that divides d. */
-char	*config_format_duration(int64_t d, char *out, size_t outlen);
-/* 1 if the URL's host is loopback (localhost, 127/8, ::1). */
-int	 config_url_is_loopback(const char *);
-/* 1 if the URL carries user:password@ before its host. */
-int	 config_url_has_auth(const char *);
-
 #endif

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config_int.h"
 #include "util.h"
 
 #define W_LAMBDA	(1U << CONFIG_WATCH_LAMBDA)

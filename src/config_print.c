@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config_int.h"
 
 #define CONFIG_MASK		"********"
 #define CONFIG_PRINT_WRAP	150	/* repeatable lists split past this */

@@ -16,7 +16,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config_int.h"
 #include "util.h"
 #include "xmalloc.h"
 

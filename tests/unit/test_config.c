@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "../../src/config_int.h"
 #include "tap.h"
 
 static char	tmpdir[] = "/tmp/test_config.XXXXXX";
