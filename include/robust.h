@@ -17,7 +17,7 @@
 
 #define ROBUST_SLOTS		168	/* hour-of-week bins (UTC) */
 #define ROBUST_SLOT_DEPTH	32	/* values kept per bin */
-#define ROBUST_WINDOW		512	/* trailing window capacity (values) */
+#define ROBUST_WINDOW		2048	/* trailing window capacity (values) */
 
 enum robust_direction {
 	ROBUST_BOTH = 0,
@@ -34,6 +34,10 @@ struct robust_params {
 	double			 rel_floor;	/* scale >= rel_floor * mean |x| of the window */
 	double			 abs_floor;	/* scale >= abs_floor (>= 0) */
 	int			 holdoff;	/* values after an alert with no new alert */
+	int			 smooth;	/* judge the mean of the last `smooth`
+						   values, 1..16 (1 = the value) */
+	int			 record;	/* alert only on a new high (low) of
+						   the last `record` values, 0 = off */
 };
 
 struct robust_result {
@@ -41,7 +45,7 @@ struct robust_result {
 	double	 median;	/* the reference level used */
 	double	 scale;		/* the scale used: 1.4826 * MAD, floored */
 	int	 judged;	/* 1 if enough history to judge */
-	int	 seasonal;	/* 1 if the hour-of-week profile took part */
+	int	 seasonal;	/* 0 none, 1 hour-of-day pool, 2 hour-of-week */
 	int	 anomalous;	/* score beyond threshold in direction */
 	int	 alert;		/* 1 on the first anomalous value of an event */
 };

@@ -7,7 +7,9 @@
  * only if both references agree (same sign, both beyond the threshold): the
  * seasonal profile absorbs a peak that recurs every week, the trailing window
  * absorbs a level shift that has lasted long enough, and neither alone
- * floods.  The scale has floors so that flat or quantised series (MAD 0) do
+ * floods.  An alert also needs a new high (or low) of the last `record`
+ * values: on bursty series a z-score alone fires at every burst, while the
+ * anomalies worth a page are the most extreme values in days.  The scale has floors so that flat or quantised series (MAD 0) do
  * not turn every wiggle into an infinite z: a fraction of the series' typical
  * level (mean |x| of the window), its quantisation step (smallest non-zero
  * change seen) and an absolute floor.
@@ -32,10 +34,11 @@
 struct robust_state {
 	uint32_t	 magic;
 	uint32_t	 version;
+	int64_t		 first_t;
 	int64_t		 last_t;
 	uint64_t	 seen;		/* accepted values */
 	uint64_t	 last_alert;	/* seen at the last alert; 0 = none */
-	int32_t		 in_event;
+	int32_t		 in_event;	/* this run of anomalous values alerted */
 	int32_t		 has_prev;
 	double		 prev;
 	double		 qstep;		/* smallest non-zero |change|; 0 = none */
@@ -56,14 +59,16 @@ void
 robust_params_default(struct robust_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->threshold = 5.0;
+	p->threshold = 2.0;
 	p->direction = ROBUST_BOTH;
-	p->window = 288;
+	p->window = 512;
 	p->min_history = 24;
-	p->season_min = 8;
+	p->season_min = 16;
 	p->rel_floor = 0.05;
 	p->abs_floor = 0.0;
-	p->holdoff = 288;
+	p->holdoff = 100;
+	p->record = 1000;
+	p->smooth = 1;
 }
 
 int
@@ -88,6 +93,10 @@ robust_params_check(const struct robust_params *p, char *err, size_t errlen)
 		why = "abs_floor must be >= 0";
 	else if (p->holdoff < 0)
 		why = "holdoff must be >= 0";
+	else if (p->smooth < 1 || p->smooth > 16)
+		why = "smooth must be 1 .. 16";
+	else if (p->record < 0 || p->record > ROBUST_WINDOW)
+		why = "record out of range";
 	if (why == NULL)
 		return 0;
 	if (err != NULL && errlen > 0)
@@ -222,6 +231,27 @@ slot_of(time_t t)
 	return (int)h;
 }
 
+/* Lowest and highest of the last n values. */
+static void
+recent_range(const struct robust_state *s, int n, double *lo, double *hi)
+{
+	int	 i, at;
+
+	*lo = HUGE_VAL;
+	*hi = -HUGE_VAL;
+	if (n > s->win_count)
+		n = s->win_count;
+	at = s->win_head;
+	for (i = 0; i < n; i++) {
+		if (--at < 0)
+			at = ROBUST_WINDOW - 1;
+		if (s->win[at] < *lo)
+			*lo = s->win[at];
+		if (s->win[at] > *hi)
+			*hi = s->win[at];
+	}
+}
+
 static int
 beyond(const struct robust *r, double z)
 {
@@ -257,9 +287,10 @@ static void
 judge(struct robust *r, time_t t, double x, struct robust_result *res)
 {
 	struct robust_state	*s = &r->s;
-	double			 v[ROBUST_WINDOW], med, mad, floor_, scale;
+	double			 v[ROBUST_SLOTS / 24 * ROBUST_SLOT_DEPTH +
+				    ROBUST_WINDOW], med, mad, floor_, scale;
 	double			 zt, zs, level;
-	int			 n, i, sl;
+	int			 n, i, k, sl;
 
 	n = window_copy(s, r->p.window, v);
 	if ((uint64_t)n < (uint64_t)r->p.min_history)
@@ -279,6 +310,13 @@ judge(struct robust *r, time_t t, double x, struct robust_result *res)
 	scale = MAD_TO_SIGMA * mad;
 	if (scale < floor_)
 		scale = floor_;
+	if (r->p.smooth > 1) {
+		/* the mean of this value and the previous smooth - 1 */
+		k = window_copy(s, r->p.smooth - 1, v);
+		for (i = 0; i < k; i++)
+			x += v[i];
+		x /= k + 1;
+	}
 	res->judged = 1;
 	res->median = med;
 	res->scale = scale;
@@ -288,11 +326,27 @@ judge(struct robust *r, time_t t, double x, struct robust_result *res)
 		zt = x == med ? 0 : (x > med ? HUGE_VAL : -HUGE_VAL);
 	res->score = zt;
 
-	sl = slot_of(t);
-	if (r->p.season_min == 0 || s->slot_count[sl] < r->p.season_min)
+	/* a profile needs at least one full week (day) behind it */
+	if (r->p.season_min == 0 || (int64_t)t - s->first_t < 86400)
 		return;
-	n = s->slot_count[sl];
-	memcpy(v, s->slot[sl], n * sizeof(v[0]));
+	sl = slot_of(t);
+	if ((int64_t)t - s->first_t >= 7 * 86400 &&
+	    s->slot_count[sl] >= r->p.season_min) {
+		n = s->slot_count[sl];
+		memcpy(v, s->slot[sl], n * sizeof(v[0]));
+		res->seasonal = 2;
+	} else {
+		/* same hour of the day, pooled over the days of the week */
+		n = 0;
+		for (i = sl % 24; i < ROBUST_SLOTS; i += 24) {
+			memcpy(v + n, s->slot[i], s->slot_count[i] *
+			    sizeof(v[0]));
+			n += s->slot_count[i];
+		}
+		if (n < r->p.season_min)
+			return;
+		res->seasonal = 1;
+	}
 	median_mad(v, n, &med, &mad);
 	scale = MAD_TO_SIGMA * mad;
 	if (scale < floor_)
@@ -301,7 +355,6 @@ judge(struct robust *r, time_t t, double x, struct robust_result *res)
 		zs = (x - med) / scale;
 	else
 		zs = x == med ? 0 : (x > med ? HUGE_VAL : -HUGE_VAL);
-	res->seasonal = 1;
 	res->median = med;
 	res->scale = scale;
 	/* both references must agree; report the milder of the two */
@@ -336,6 +389,8 @@ remember(struct robust_state *s, time_t t, double x)
 	s->slot_head[sl] = (s->slot_head[sl] + 1) % ROBUST_SLOT_DEPTH;
 	if (s->slot_count[sl] < ROBUST_SLOT_DEPTH)
 		s->slot_count[sl]++;
+	if (s->seen == 0)
+		s->first_t = t;
 	s->last_t = t;
 	s->seen++;
 }
@@ -345,6 +400,8 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 {
 	struct robust_state	*s = &r->s;
 	struct robust_result	 res;
+	double			 lo, hi;
+	int			 record;
 
 	memset(&res, 0, sizeof(res));
 	if (!isfinite(x) || (s->seen > 0 && (int64_t)t <= s->last_t)) {
@@ -353,17 +410,27 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 		return -1;
 	}
 	judge(r, t, x, &res);
+	/* a new high (low) of the last `record` values */
+	record = 1;
+	if (r->p.record > 0) {
+		recent_range(s, r->p.record, &lo, &hi);
+		record = (res.score > 0 && x > hi) || (res.score < 0 && x < lo);
+	}
 	remember(s, t, x);
 
 	if (res.judged && beyond(r, res.score)) {
 		res.anomalous = 1;
-		/* once per event, and not again within holdoff values */
-		if (!s->in_event && (s->last_alert == 0 ||
+		/*
+		 * An event is a run of anomalous values.  It raises one alert,
+		 * at its first value that also beats every recent score, and
+		 * not within holdoff values of the previous alert.
+		 */
+		if (!s->in_event && record && (s->last_alert == 0 ||
 		    s->seen - s->last_alert > (uint64_t)r->p.holdoff)) {
 			res.alert = 1;
 			s->last_alert = s->seen;
+			s->in_event = 1;
 		}
-		s->in_event = 1;
 	} else
 		s->in_event = 0;
 	if (out != NULL)

@@ -95,7 +95,7 @@ main(int argc, char **argv)
 	int			 ch, i, rc = 0;
 
 	robust_params_default(&p);
-	while ((ch = getopt(argc, argv, "a:d:D:H:m:o:r:s:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:d:D:H:k:m:o:r:R:s:t:w:")) != -1) {
 		switch (ch) {
 		case 'a': p.abs_floor = atof(optarg); break;
 		case 'd':
@@ -109,6 +109,8 @@ main(int argc, char **argv)
 		case 'm': p.min_history = atoi(optarg); break;
 		case 'o': outpath = optarg; break;
 		case 'r': p.rel_floor = atof(optarg); break;
+		case 'k': p.smooth = atoi(optarg); break;
+		case 'R': p.record = atoi(optarg); break;
 		case 's': p.season_min = atoi(optarg); break;
 		case 't': p.threshold = atof(optarg); break;
 		case 'w': p.window = atoi(optarg); break;
