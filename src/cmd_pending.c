@@ -37,14 +37,3 @@ CMD_PENDING(cmd_backtest, "backtest",
 CMD_PENDING(cmd_status, "status", "status [--watch NAME] [--ascii]")
 CMD_PENDING(cmd_test_alert, "test-alert", "test-alert [SINK]...")
 CMD_PENDING(cmd_audit, "audit", "audit [--region R]...")
-/*
- * Scaffolding while the scanner and config modules are written in
- * parallel: stand in for their commands only until their files exist.
- */
-#if !__has_include("cmd_scan.c")
-CMD_PENDING(cmd_scan, "scan", "scan [--rules FILE] [PATH...|-]")
-#endif
-#if !__has_include("cmd_config.c")
-CMD_PENDING(cmd_config, "config",
-    "config check [--online] | config iam-policy | config cost")
-#endif

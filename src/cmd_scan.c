@@ -24,8 +24,10 @@
 #include <openssl/rand.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "log.h"
 #include "scanner.h"
+#include "store.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -42,13 +44,34 @@ struct scan_out {
 };
 
 /*
- * The fingerprint key. TODO(store): use the installation key from the state
- * DB; until then a per-process random key, so fingerprints are only
- * comparable within one run.
+ * The fingerprint key: the installation key of the state database named by
+ * the config, so that `scan` and the daemon fingerprint a secret alike.
+ * `scan` never creates a database; without one (no config, no state yet,
+ * not readable) the key is random for this run and fingerprints are only
+ * comparable within it.
  */
 static void
-scan_fingerprint_key(unsigned char key[32])
+scan_fingerprint_key(const struct cmd_ctx *ctx, unsigned char key[32])
 {
+	struct config	*cfg;
+	struct store	*st = NULL;
+	char		*cause = NULL, err[256];
+
+	if (access(ctx->config_path, R_OK) == 0 &&
+	    (cfg = config_load(ctx->config_path, &cause)) != NULL) {
+		st = store_open(cfg->state, STORE_READONLY, err, sizeof err);
+		if (st == NULL)
+			log_debug("scan: no installation key (%s)", err);
+		config_free(cfg);
+	} else if (ctx->config_explicit)
+		log_warn("scan: config %s not usable, fingerprints are for "
+		    "this run only", ctx->config_path);
+	free(cause);
+	if (st != NULL && store_install_key(st, key) == 0) {
+		store_close(st);
+		return;
+	}
+	store_close(st);
 	if (RAND_bytes(key, 32) != 1)
 		fatal("scan: no random bytes for the fingerprint key");
 }
@@ -208,7 +231,7 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 		log_error("scan: %s", err);
 		goto out;
 	}
-	scan_fingerprint_key(key);
+	scan_fingerprint_key(ctx, key);
 	scanner_set_key(sc, key);
 	util_wipe(key, sizeof key);
 
