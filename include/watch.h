@@ -1,0 +1,47 @@
+/*
+ * A metric watch ([watch NAME]) at run time: discovery of its entities
+ * (ListMetrics, cached and refreshed every 10 minutes), GetMetricData for
+ * every entity and signal (the idle ones only every idle_interval), the
+ * datapoints and hourly rollups in the store, the detector's judgement of
+ * each final period, the alert state machine, and the notifications.
+ * Same store discipline as logsrc.h.
+ */
+#ifndef CWG_WATCH_H
+#define CWG_WATCH_H
+
+#include <stdint.h>
+#include <time.h>
+
+struct alert_batch;
+struct alert_context;
+struct aws;
+struct config;
+struct config_watch;
+struct store;
+struct watch;
+
+#define WATCH_DRY_RUN	0x1	/* roll back instead of commit; enqueue nothing */
+
+struct watch_stats {
+	long long	 cycles;
+	long long	 calls;			/* GetMetricData calls */
+	long long	 metrics_requested;	/* last cycle */
+	long long	 entities;		/* known entities */
+	long long	 idle;			/* entities polled at idle pace */
+	time_t		 last_ok;
+	char		 last_error[256];
+};
+
+struct watch *watch_new(const struct config *, const struct config_watch *,
+	    struct aws *, struct store *, char *err, size_t errlen);
+void	 watch_free(struct watch *);
+
+typedef void (*watch_cb)(int ok, const char *error, void *arg);
+/* One cycle at now; as logsrc_cycle(). */
+int	 watch_cycle(struct watch *, time_t now, int flags,
+	    const struct alert_context *, struct alert_batch *report,
+	    watch_cb done, void *arg, char *err, size_t errlen);
+const struct watch_stats *watch_stats(const struct watch *);
+const char *watch_name(const struct watch *);
+
+#endif
