@@ -35,7 +35,7 @@ struct robust_params {
 	double			 abs_floor;	/* scale >= abs_floor (>= 0) */
 	int			 holdoff;	/* values after an alert with no new alert */
 	int			 smooth;	/* judge the mean of the last `smooth`
-						   values, 1..16 (1 = the value) */
+						   scores, 1..16 (1 = this one alone) */
 	int			 record;	/* alert only on a new high (low) of
 						   the last `record` values, 0 = off */
 };

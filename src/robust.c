@@ -29,6 +29,7 @@
 #define ROBUST_MAGIC	0x52425354u	/* "RBST" */
 #define ROBUST_VERSION	1u
 #define MAD_TO_SIGMA	1.4826
+#define ROBUST_SMOOTH_MAX 16
 
 /* Everything here is plain data, so a state is saved with one memcpy. */
 struct robust_state {
@@ -42,6 +43,8 @@ struct robust_state {
 	int32_t		 has_prev;
 	double		 prev;
 	double		 qstep;		/* smallest non-zero |change|; 0 = none */
+	double		 zhist[ROBUST_SMOOTH_MAX];	/* raw scores, ring */
+	int32_t		 zhead;
 	int32_t		 win_head;	/* next slot to write */
 	int32_t		 win_count;
 	double		 win[ROBUST_WINDOW];
@@ -68,7 +71,7 @@ robust_params_default(struct robust_params *p)
 	p->abs_floor = 0.0;
 	p->holdoff = 100;
 	p->record = 1000;
-	p->smooth = 1;
+	p->smooth = 2;
 }
 
 int
@@ -93,7 +96,7 @@ robust_params_check(const struct robust_params *p, char *err, size_t errlen)
 		why = "abs_floor must be >= 0";
 	else if (p->holdoff < 0)
 		why = "holdoff must be >= 0";
-	else if (p->smooth < 1 || p->smooth > 16)
+	else if (p->smooth < 1 || p->smooth > ROBUST_SMOOTH_MAX)
 		why = "smooth must be 1 .. 16";
 	else if (p->record < 0 || p->record > ROBUST_WINDOW)
 		why = "record out of range";
@@ -290,7 +293,7 @@ judge(struct robust *r, time_t t, double x, struct robust_result *res)
 	double			 v[ROBUST_SLOTS / 24 * ROBUST_SLOT_DEPTH +
 				    ROBUST_WINDOW], med, mad, floor_, scale;
 	double			 zt, zs, level;
-	int			 n, i, k, sl;
+	int			 n, i, sl;
 
 	n = window_copy(s, r->p.window, v);
 	if ((uint64_t)n < (uint64_t)r->p.min_history)
@@ -310,13 +313,6 @@ judge(struct robust *r, time_t t, double x, struct robust_result *res)
 	scale = MAD_TO_SIGMA * mad;
 	if (scale < floor_)
 		scale = floor_;
-	if (r->p.smooth > 1) {
-		/* the mean of this value and the previous smooth - 1 */
-		k = window_copy(s, r->p.smooth - 1, v);
-		for (i = 0; i < k; i++)
-			x += v[i];
-		x /= k + 1;
-	}
 	res->judged = 1;
 	res->median = med;
 	res->scale = scale;
@@ -400,8 +396,8 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 {
 	struct robust_state	*s = &r->s;
 	struct robust_result	 res;
-	double			 lo, hi;
-	int			 record;
+	double			 lo, hi, raw;
+	int			 record, i, at;
 
 	memset(&res, 0, sizeof(res));
 	if (!isfinite(x) || (s->seen > 0 && (int64_t)t <= s->last_t)) {
@@ -410,6 +406,19 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 		return -1;
 	}
 	judge(r, t, x, &res);
+	if (r->p.smooth > 1) {
+		/* the mean of this raw score and the previous smooth - 1 */
+		raw = res.score;
+		at = s->zhead;
+		for (i = 1; i < r->p.smooth; i++) {
+			if (--at < 0)
+				at = ROBUST_SMOOTH_MAX - 1;
+			res.score += s->zhist[at];
+		}
+		res.score /= r->p.smooth;
+		s->zhist[s->zhead] = raw;
+		s->zhead = (s->zhead + 1) % ROBUST_SMOOTH_MAX;
+	}
 	/* a new high (low) of the last `record` values */
 	record = 1;
 	if (r->p.record > 0) {
@@ -470,7 +479,7 @@ robust_load(struct robust *r, const void *buf, size_t len, char *err,
 		why = "not a robust state of this version";
 		goto fail;
 	}
-	if (s.win_head < 0 || s.win_head >= ROBUST_WINDOW || s.win_count < 0 ||
+	if (s.zhead < 0 || s.zhead >= ROBUST_SMOOTH_MAX || s.win_head < 0 || s.win_head >= ROBUST_WINDOW || s.win_count < 0 ||
 	    s.win_count > ROBUST_WINDOW) {
 		why = "corrupt window";
 		goto fail;
