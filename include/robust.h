@@ -1,8 +1,8 @@
 /*
  * Robust detector for generic metrics (kind = metric): a streaming robust
  * z-score of each value against the median and MAD of the same hour of the
- * week (seasonal profile), confirmed by a trailing window that also stands in
- * while the seasonal history is short.  Pure: no I/O, no clock; memory is
+ * week (seasonal profile), falling back to the same hour of the day and then
+ * to a trailing window while the history is short.  Pure: no I/O, no clock; memory is
  * fixed per series (ring buffers sized below), so the daemon can persist the
  * state or rebuild it by replaying stored datapoints.
  *

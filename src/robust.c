@@ -2,17 +2,20 @@
  * Robust detector for generic metrics; see include/robust.h.
  *
  * Reference: median and MAD (scaled by 1.4826 so that it estimates sigma
- * for normal data) of (a) the trailing window and (b) the same hour of the
- * week.  When the hour-of-week bin holds enough values, a value is anomalous
- * only if both references agree (same sign, both beyond the threshold): the
- * seasonal profile absorbs a peak that recurs every week, the trailing window
- * absorbs a level shift that has lasted long enough, and neither alone
- * floods.  An alert also needs a new high (or low) of the last `record`
- * values: on bursty series a z-score alone fires at every burst, while the
- * anomalies worth a page are the most extreme values in days.  The scale has floors so that flat or quantised series (MAD 0) do
- * not turn every wiggle into an infinite z: a fraction of the series' typical
- * level (mean |x| of the window), its quantisation step (smallest non-zero
- * change seen) and an absolute floor.
+ * for normal data) of the same hour of the week once the series is a week
+ * old, of the same hour of the day (pooled over the days of the week) once
+ * it is a day old, and of the trailing window before that.  The scale has
+ * floors so that flat or quantised series (MAD 0) do not turn every wiggle
+ * into an infinite z: a fraction of the series' typical level (mean |x| of
+ * the trailing window), its quantisation step (smallest non-zero change
+ * seen) and an absolute floor.
+ *
+ * Alerts: the score is the mean of the last `smooth` z-scores; a run of
+ * values beyond the threshold is one event with at most one alert, raised at
+ * its first value that is also a new high (low) of the last `record` values,
+ * and not within `holdoff` values of the previous alert.  On bursty series
+ * a z-score alone fires at every burst; the anomalies worth a page are the
+ * most extreme values in days.
  */
 #include "autoconf.h"
 
@@ -292,7 +295,7 @@ judge(struct robust *r, time_t t, double x, struct robust_result *res)
 	struct robust_state	*s = &r->s;
 	double			 v[ROBUST_SLOTS / 24 * ROBUST_SLOT_DEPTH +
 				    ROBUST_WINDOW], med, mad, floor_, scale;
-	double			 zt, zs, level;
+	double			 zs, level;
 	int			 n, i, sl;
 
 	n = window_copy(s, r->p.window, v);
@@ -317,10 +320,9 @@ judge(struct robust *r, time_t t, double x, struct robust_result *res)
 	res->median = med;
 	res->scale = scale;
 	if (scale > 0)
-		zt = (x - med) / scale;
+		res->score = (x - med) / scale;
 	else
-		zt = x == med ? 0 : (x > med ? HUGE_VAL : -HUGE_VAL);
-	res->score = zt;
+		res->score = x == med ? 0 : (x > med ? HUGE_VAL : -HUGE_VAL);
 
 	/* a profile needs at least one full week (day) behind it */
 	if (r->p.season_min == 0 || (int64_t)t - s->first_t < 86400)
@@ -353,13 +355,8 @@ judge(struct robust *r, time_t t, double x, struct robust_result *res)
 		zs = x == med ? 0 : (x > med ? HUGE_VAL : -HUGE_VAL);
 	res->median = med;
 	res->scale = scale;
-	/* both references must agree; report the milder of the two */
-	if (zs > 0 && zt > 0)
-		res->score = zs < zt ? zs : zt;
-	else if (zs < 0 && zt < 0)
-		res->score = zs > zt ? zs : zt;
-	else
-		res->score = 0;
+	/* a seasonal profile, once there is one, replaces the window */
+	res->score = zs;
 }
 
 static void
