@@ -42,6 +42,8 @@ size_t	 util_strlcpy(char *, const char *, size_t);
 char	*util_trim(char *);
 /* Shell-style glob of one name (fnmatch without flags): 1 on match. */
 int	 util_glob_match(const char *pattern, const char *name);
+/* The value of one hex digit (either case), or -1. */
+int	 util_hex_value(int);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void	 util_hex(const unsigned char *, size_t, char *out);
 /* Wall-clock and monotonic time in seconds. */

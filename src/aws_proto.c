@@ -145,18 +145,6 @@ aws_query_begin(struct buf *b, const char *action, const char *version)
 	return 0;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 aws_percent_decode(struct buf *b, const char *s, size_t n)
 {
@@ -167,8 +155,8 @@ aws_percent_decode(struct buf *b, const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		c = s[i];
 		if (c == '%' && i + 2 < n &&
-		    (hi = hexval((unsigned char)s[i + 1])) != -1 &&
-		    (lo = hexval((unsigned char)s[i + 2])) != -1) {
+		    (hi = util_hex_value((unsigned char)s[i + 1])) != -1 &&
+		    (lo = util_hex_value((unsigned char)s[i + 2])) != -1) {
 			c = (char)(hi << 4 | lo);
 			i += 2;
 		}

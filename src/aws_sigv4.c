@@ -290,18 +290,6 @@ out:
 	return rc;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decodes a form-encoded name or value ('+' is a space, a bad '%' stays
  * literal, as Python's parse_qsl) then encodes it strictly into a new
@@ -322,8 +310,8 @@ query_reencode(const char *s, size_t n)
 		if (c == '+')
 			c = ' ';
 		else if (c == '%' && i + 2 < n &&
-		    (hi = hexval((unsigned char)s[i + 1])) != -1 &&
-		    (lo = hexval((unsigned char)s[i + 2])) != -1) {
+		    (hi = util_hex_value((unsigned char)s[i + 1])) != -1 &&
+		    (lo = util_hex_value((unsigned char)s[i + 2])) != -1) {
 			c = (char)(hi << 4 | lo);
 			i += 2;
 		}

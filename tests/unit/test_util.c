@@ -155,6 +155,8 @@ test_strings(void)
 	util_hex(raw, sizeof raw, hex);
 	is_str(hex, "00ab10ff", "hex");
 	ok(util_ct_equal("abcd", "abcd", 4), "ct equal");
+	ok(util_hex_value('7') == 7 && util_hex_value('b') == 11 &&
+	    util_hex_value('F') == 15 && util_hex_value('g') == -1, "hex digit values");
 	ok(!util_ct_equal("abcd", "abce", 4), "ct differs in last byte");
 	ok(!util_ct_equal("xbcd", "abcd", 4), "ct differs in first byte");
 	strcpy(s, "secret");
