@@ -428,8 +428,9 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 		res.anomalous = 1;
 		/*
 		 * An event is a run of anomalous values.  It raises one alert,
-		 * at its first value that also beats every recent score, and
-		 * not within holdoff values of the previous alert.
+		 * at its first value that is also a new high (low) of the last
+		 * `record` values, and not within holdoff values of the
+		 * previous alert.
 		 */
 		if (!s->in_event && record && (s->last_alert == 0 ||
 		    s->seen - s->last_alert > (uint64_t)r->p.holdoff)) {
