@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "iampolicy.h"
 
 static const char config_usage[] =
     "usage: cwguard config check [--online]\n"
@@ -133,6 +134,9 @@ cmd_config(struct cmd_ctx *ctx, int argc, char **argv)
 		fputs(config_usage, stderr);
 		return CMD_EX_USAGE;
 	}
+	/* iam-policy parses its own options (--account, --audit). */
+	if (strcmp(config_subs[i].name, "iam-policy") == 0)
+		return iampolicy_cmd(ctx, argc - 1, argv + 1);
 	if ((rc = config_sub_help(i, argc - 1, argv + 1, &online)) != -1)
 		return rc;
 	if (i == 0)
