@@ -60,6 +60,14 @@ int	 scanner_jit(const struct scanner *);
 /* Number of rules (built-in and extra) and the id of rule i. */
 size_t	 scanner_rule_count(const struct scanner *);
 const char *scanner_rule_id(const struct scanner *, size_t);
+/*
+ * Calls cb with every keyword of every rule, in rule order (duplicates
+ * possible). The prefilter matches them ASCII case-insensitively; a line
+ * holding none of them can hold no finding (logs sources push them into
+ * their queries).
+ */
+void	 scanner_keywords(const struct scanner *,
+	    void (*cb)(const char *kw, void *), void *);
 
 /*
  * Scans one line (without its newline; a trailing CR is ignored). Findings

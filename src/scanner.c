@@ -51,6 +51,8 @@ struct scanner {
 	struct scanner_rule	*rules;
 	size_t			 nrules;
 	size_t			 private_key_rule;
+	char			**keywords;	/* every rule's, for scanner_keywords */
+	size_t			 nkeywords;
 	struct scanner_ac	*ac;
 	uint64_t		*hits;
 	pcre2_match_data	*md;
@@ -715,6 +717,16 @@ scanner_jit(const struct scanner *sc)
 	return sc->jit;
 }
 
+void
+scanner_keywords(const struct scanner *sc,
+    void (*cb)(const char *, void *), void *arg)
+{
+	size_t	i;
+
+	for (i = 0; i < sc->nkeywords; i++)
+		cb(sc->keywords[i], arg);
+}
+
 size_t
 scanner_rule_count(const struct scanner *sc)
 {
@@ -761,9 +773,13 @@ add_rule(struct scanner *sc, const struct scanner_rule_def *d, pcre2_code *re)
 	r->prefix = d->prefix;
 	r->validator = d->validator;
 	r->flags = d->flags;
-	for (k = 0; k < SCANNER_KEYWORDS_MAX && d->keywords[k] != NULL; k++)
+	for (k = 0; k < SCANNER_KEYWORDS_MAX && d->keywords[k] != NULL; k++) {
 		(void)scanner_ac_add(sc->ac, d->keywords[k],
 		    strlen(d->keywords[k]), sc->nrules);
+		sc->keywords = xreallocarray(sc->keywords, sc->nkeywords + 1,
+		    sizeof *sc->keywords);
+		sc->keywords[sc->nkeywords++] = xstrdup(d->keywords[k]);
+	}
 	sc->nrules++;
 }
 
@@ -870,6 +886,9 @@ scanner_free(struct scanner *sc)
 		pcre2_code_free(sc->rules[i].re);
 	}
 	free(sc->rules);
+	for (i = 0; i < sc->nkeywords; i++)
+		free(sc->keywords[i]);
+	free(sc->keywords);
 	for (i = 0; i < sc->nallow_re; i++)
 		pcre2_code_free(sc->allow_re[i]);
 	free(sc->allow_re);
