@@ -34,6 +34,5 @@ CMD_PENDING(cmd_run, "run", "run")
 CMD_PENDING(cmd_check, "check", "check [--dry-run] [--watch NAME]...")
 CMD_PENDING(cmd_backtest, "backtest",
     "backtest --from T --to T [--watch NAME]...")
-CMD_PENDING(cmd_status, "status", "status [--watch NAME] [--ascii]")
 CMD_PENDING(cmd_test_alert, "test-alert", "test-alert [SINK]...")
 CMD_PENDING(cmd_audit, "audit", "audit [--region R]...")
