@@ -416,6 +416,9 @@ cw_decode_data(const char *body, size_t len, struct cw_series *series,
 		snprintf(err, errlen, "MetricDataResults is not an array");
 		goto fail;
 	}
+	/* Checked first: a bad token must not leave half a page applied. */
+	if (cw_next_token(root, next_token, err, errlen) == -1)
+		goto fail;
 	if (hi > lo)
 		add = xcalloc(hi - lo, sizeof *add);
 	for (pass = 0; pass < 2 && results != NULL; pass++) {
@@ -488,10 +491,12 @@ cw_decode_data(const char *body, size_t len, struct cw_series *series,
 			}
 		}
 	}
-	if (cw_next_token(root, next_token, err, errlen) == -1)
-		goto fail;
 	rc = 0;
 fail:
+	if (rc == -1) {
+		free(*next_token);
+		*next_token = NULL;
+	}
 	free(add);
 	cJSON_Delete(root);
 	return rc;
@@ -569,6 +574,8 @@ cloudwatch_decode_list_metrics(const char *body, size_t len,
 		snprintf(err, errlen, "Metrics is not an array");
 		goto fail;
 	}
+	if (cw_next_token(root, next_token, err, errlen) == -1)
+		goto fail;
 	for (pass = 0; pass < 2 && metrics != NULL; pass++) {
 		i = 0;
 		cJSON_ArrayForEach(m, metrics) {
@@ -615,10 +622,12 @@ cloudwatch_decode_list_metrics(const char *body, size_t len,
 			}
 		}
 	}
-	if (cw_next_token(root, next_token, err, errlen) == -1)
-		goto fail;
 	rc = 0;
 fail:
+	if (rc == -1) {
+		free(*next_token);
+		*next_token = NULL;
+	}
 	cJSON_Delete(root);
 	return rc;
 }

@@ -328,7 +328,8 @@ test_bad_replies(void)
 	static const char	*malformed[] = {
 		"gmd-truncated.json", "gmd-wrong-types.json",
 		"gmd-wrong-status.json", "gmd-unknown-id.json",
-		"gmd-mismatch.json", "gmd-token-type.json"
+		"gmd-mismatch.json", "gmd-token-type.json",
+		"gmd-bad-token-after-data.json"
 	};
 	size_t			i;
 
@@ -462,6 +463,12 @@ test_list(void)
 	free(body);
 	is_int(rc, -1, "Dimensions as a string refused");
 	is_int(l.n, 5, "nothing appended from a bad page");
+	body = load("list-bad-token.json", &len);
+	rc = cloudwatch_decode_list_metrics(body, len, &l, &tok, err,
+	    sizeof err);
+	free(body);
+	is_int(rc, -1, "NextToken of the wrong type refused");
+	is_int(l.n, 5, "and the page's metrics not appended");
 	body = load("list-missing-name.json", &len);
 	rc = cloudwatch_decode_list_metrics(body, len, &l, &tok, err,
 	    sizeof err);
