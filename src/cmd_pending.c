@@ -35,4 +35,3 @@ CMD_PENDING(cmd_check, "check", "check [--dry-run] [--watch NAME]...")
 CMD_PENDING(cmd_backtest, "backtest",
     "backtest --from T --to T [--watch NAME]...")
 CMD_PENDING(cmd_test_alert, "test-alert", "test-alert [SINK]...")
-CMD_PENDING(cmd_audit, "audit", "audit [--region R]...")

@@ -3,9 +3,12 @@ GetPolicyVersion, ListRolePolicies, GetRolePolicy.
 
 Scenario: "iam": {"roles": {NAME: {"attached": [ARN, ...],
 "inline": {POLICY: DOC}, "access_denied": false}},
+"page_max": 100,
 "policies": {ARN: {"name": N, "default_version": "v1",
 "versions": {"v1": DOC}}}}.  DOC is a JSON object or string; it is sent
-URL-encoded like AWS.
+URL-encoded like AWS. "access_denied" may also list the operations
+denied ["GetRolePolicy"]; "page_max" caps every page (IAM may return fewer
+than MaxItems even when truncated).
 """
 import json
 import urllib.parse
@@ -23,7 +26,8 @@ def _role(ctx, p, action):
     name = p.get('RoleName', '')
     roles = ctx.data.iam.get('roles', {})
     r = roles.get(name)
-    if r is not None and r.get('access_denied'):
+    denied = (r or {}).get('access_denied')
+    if denied is True or (isinstance(denied, list) and action in denied):
         raise ApiError('AccessDenied', 'User: %s is not authorized to perform:'
                        ' iam:%s on resource: role %s' % (
                            ctx.cred['arn'], action, name), 403)
@@ -33,11 +37,12 @@ def _role(ctx, p, action):
     return r
 
 
-def _page(p, items, default=100):
+def _page(p, items, default=100, page_max=None):
     start = int(p.get('Marker') or 0)
     n = int(p.get('MaxItems') or default)
     if not 1 <= n <= 1000:
         raise ApiError('ValidationError', 'MaxItems must be 1..1000')
+    n = min(n, int(page_max or n))
     page = items[start:start + n]
     more = start + n < len(items)
     return page, {'IsTruncated': more, 'Marker': str(start + n) if more
@@ -49,7 +54,7 @@ def list_attached_role_policies(ctx, p):
     pols = ctx.data.iam.get('policies', {})
     items = [{'PolicyName': (pols.get(a) or {}).get('name', a.split('/')[-1]),
               'PolicyArn': a} for a in r.get('attached', [])]
-    page, meta = _page(p, items)
+    page, meta = _page(p, items, page_max=ctx.data.iam.get('page_max'))
     return dict({'AttachedPolicies': page}, **meta)
 
 
@@ -89,7 +94,8 @@ def get_policy_version(ctx, p):
 
 def list_role_policies(ctx, p):
     r = _role(ctx, p, 'ListRolePolicies')
-    page, meta = _page(p, sorted(r.get('inline', {})))
+    page, meta = _page(p, sorted(r.get('inline', {})),
+                       page_max=ctx.data.iam.get('page_max'))
     return dict({'PolicyNames': page}, **meta)
 
 
