@@ -101,4 +101,72 @@ int	 alert_batch_enqueue(struct alert_batch *, struct store *,
 	    const struct alert_context *, time_t now, char *err,
 	    size_t errlen);
 
+/*
+ * Additions by the alert module (issue 6).
+ */
+struct cJSON;
+
+/* Limits of one message (one outbox row): alerts shown and JSON bytes. */
+#define ALERT_BATCH_MAX_ALERTS	100
+#define ALERT_BATCH_MAX_BYTES	(192 * 1024)
+
+/*
+ * The redaction layer. alert_redact_text() runs the secret scanner over
+ * text (line by line) and masks every finding's alphanumeric bytes with
+ * '*' in place (JSON quoting and escapes are kept intact); it returns the
+ * number of findings masked. alert_sanitize() does the same for every text
+ * field of an alert, makes invalid UTF-8 '?', and masks a "redacted" field
+ * that does not look redacted. Every rendering passes through both.
+ */
+size_t	 alert_redact_text(char *text, size_t len);
+size_t	 alert_sanitize(struct alert *);
+/* Frees the redaction layer's scanner (at exit; optional). */
+void	 alert_cleanup(void);
+
+/* The alert object (as alert_json()) as cJSON; caller deletes. */
+struct cJSON *alert_to_cjson(const struct alert *);
+/* Back from such an object: 0, or -1 if it is not one. */
+int	 alert_from_cjson(const struct cJSON *, struct alert *);
+/* "FIRING", "STILL FIRING", "RESOLVED", "SECRET"; "TEST " prefixed. */
+const char *alert_status_word(const struct alert *, char *out,
+	    size_t outlen);
+/* "critical" (firing spike or secret), "ok" (resolved), "info" (test). */
+const char *alert_severity(const struct alert *);
+/* One line, UTF-8, no control bytes: "FIRING api/orders 5xx: 12% ...". */
+char	*alert_summary(const struct alert *, char *out, size_t outlen);
+/*
+ * A subject for a message of n alerts (first is the first of them),
+ * "[cwguard] ..." cut at a UTF-8 boundary to at most max bytes (out
+ * holds at least max + 1).
+ */
+char	*alert_subject(const struct alert *first, size_t n,
+	    long long omitted, char *out, size_t max);
+/* Longest prefix of s (len bytes) of at most max bytes ending on a
+ * UTF-8 character boundary. */
+size_t	 alert_utf8_cut(const char *s, size_t len, size_t max);
+
+/*
+ * Enqueue as alert_batch_enqueue(), calling cb for each row made (sink
+ * name and notification id).
+ */
+int	 alert_batch_enqueue_cb(struct alert_batch *, struct store *,
+	    const struct alert_context *, time_t now,
+	    void (*cb)(void *, const char *sink, const char *id), void *cbarg,
+	    char *err, size_t errlen);
+
+/*
+ * The stored form of a message (an outbox row's payload) is payload v1
+ * without "id", with an ordering key "seq" and the count of alerts left
+ * out, "omitted". alert_payload_v1() renders the payload v1 for the
+ * notification id from it: {"version":1,"source":"cwguard","account",
+ * "region","id","alerts":[...]} (+ "omitted":N when alerts were left
+ * out, + "truncated":true when max bytes forced more out). max 0: no
+ * limit. Heap string (caller frees), NULL if stored is malformed.
+ */
+char	*alert_payload_v1(const struct cJSON *stored, const char *id,
+	    size_t max);
+/* The alerts of a stored message: array (caller frees), count, omitted. */
+int	 alert_stored_alerts(const struct cJSON *stored, struct alert **out,
+	    size_t *n, long long *omitted);
+
 #endif

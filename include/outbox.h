@@ -50,4 +50,25 @@ void	 outbox_kick(struct outbox *);
 int	 outbox_busy(const struct outbox *);
 void	 outbox_get_stats(struct outbox *, time_t now, struct outbox_stats *);
 
+/*
+ * Additions by the alert module (issue 6).
+ */
+#define OUTBOX_BACKOFF_BASE	10		/* seconds */
+#define OUTBOX_BACKOFF_CAP	(30 * 60)	/* seconds */
+
+/* Delay before the next attempt after `attempts` failed ones (>= 1). */
+int64_t	 outbox_backoff(int64_t attempts);
+/*
+ * Restricts this outbox to the named sinks (NULL-terminated; NULL: all).
+ * Names not in the config are ignored.
+ */
+void	 outbox_only(struct outbox *, const char *const *names);
+/*
+ * Force: a flush sends every pending row once, due or not (operator
+ * action: `test-alert`); rate limits and order still apply.
+ */
+void	 outbox_set_force(struct outbox *, int);
+/* The last delivery error of a sink ("" if none). */
+const char *outbox_last_error(const struct outbox *, const char *sink);
+
 #endif

@@ -31,7 +31,3 @@ fn(struct cmd_ctx *ctx, int argc, char **argv)			\
 }
 
 CMD_PENDING(cmd_run, "run", "run")
-CMD_PENDING(cmd_check, "check", "check [--dry-run] [--watch NAME]...")
-CMD_PENDING(cmd_backtest, "backtest",
-    "backtest --from T --to T [--watch NAME]...")
-CMD_PENDING(cmd_test_alert, "test-alert", "test-alert [SINK]...")
