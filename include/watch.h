@@ -30,6 +30,19 @@ struct watch_stats {
 	long long	 idle;			/* entities polled at idle pace */
 	time_t		 last_ok;
 	char		 last_error[256];
+	/* added by the watch module */
+	long long	 pending;		/* series pending after the cycle */
+	long long	 firing;		/* series firing after the cycle */
+	long long	 judged;		/* periods judged, last cycle */
+};
+
+/* A series that is pending or firing after the last cycle. */
+struct watch_open {
+	char		 entity[512];
+	char		 signal[32];
+	int		 firing;		/* 0 pending, 1 firing */
+	double		 value;			/* last rate or value */
+	double		 baseline;		/* last p0 or median */
 };
 
 struct watch *watch_new(const struct config *, const struct config_watch *,
@@ -43,5 +56,22 @@ int	 watch_cycle(struct watch *, time_t now, int flags,
 	    watch_cb done, void *arg, char *err, size_t errlen);
 const struct watch_stats *watch_stats(const struct watch *);
 const char *watch_name(const struct watch *);
+
+/* Pending and firing series after the last cycle, by entity and signal. */
+size_t	 watch_open_count(const struct watch *);
+const struct watch_open *watch_open_get(const struct watch *, size_t);
+
+/*
+ * Backtest over [from, to) on the watch's store (a private one: every
+ * entity is new): discovery, the baseline bootstrapped from the hourly
+ * history before from, the range fetched at the watch period, then every
+ * period judged in time order with the data before it only. Firing,
+ * repeat and resolved alerts go to report; nothing is enqueued. The
+ * store is committed (it is the caller's scratch database). done runs
+ * once from the loop. 0, or -1 with err.
+ */
+int	 watch_backtest(struct watch *, time_t from, time_t to,
+	    const struct alert_context *, struct alert_batch *report,
+	    watch_cb done, void *arg, char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,915 @@
+/*
+ * Metric watches at run time: the signal tables of each kind, discovery
+ * of entities over ListMetrics (cached WATCH_DISCOVERY_TTL), the per-cycle
+ * plan (which entities are polled, which are new and need a baseline
+ * bootstrapped from the hourly history, the time window), and the two
+ * GetMetricData runs. The synchronous store part is in watch_judge.c.
+ */
+#include "autoconf.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ev.h>
+
+#include "alert.h"
+#include "cloudwatch.h"
+#include "config.h"
+#include "log.h"
+#include "loop.h"
+#include "store.h"
+#include "util.h"
+#include "watch.h"
+#include "watch_int.h"
+#include "xmalloc.h"
+
+/* Lambda: Invocations for errors/throttles, UrlRequestCount for URLs. */
+static const struct watch_sigdef lambda_defs[] = {
+	{ "errors", "Errors", "Invocations" },
+	{ "throttles", "Throttles", "Invocations" },
+	{ "4xx", "Url4xxCount", "UrlRequestCount" },
+	{ "5xx", "Url5xxCount", "UrlRequestCount" },
+	{ NULL, NULL, NULL }
+};
+static const struct watch_sigdef apigw_rest_defs[] = {
+	{ "5xx", "5XXError", "Count" },
+	{ "4xx", "4XXError", "Count" },
+	{ NULL, NULL, NULL }
+};
+static const struct watch_sigdef apigw_http_defs[] = {
+	{ "5xx", "5xx", "Count" },
+	{ "4xx", "4xx", "Count" },
+	{ NULL, NULL, NULL }
+};
+static const struct watch_sigdef alb_defs[] = {
+	{ "4xx", "HTTPCode_Target_4XX_Count", "RequestCount" },
+	{ "5xx", "HTTPCode_Target_5XX_Count", "RequestCount" },
+	{ "elb5xx", "HTTPCode_ELB_5XX_Count", "RequestCount" },
+	{ NULL, NULL, NULL }
+};
+static struct watch_sigdef metric_def = { "value", NULL, NULL };
+
+/* One ListMetrics call of a kind's discovery. */
+struct watch_listing {
+	const char	*ns;
+	const char	*metric;
+	const char	*dims[2];
+	int		 ndims;
+	int		 variant;
+	unsigned	 denbit;
+};
+
+static const struct watch_listing lambda_inv = {
+	"AWS/Lambda", "Invocations", { "FunctionName", NULL }, 1, 0, 1 };
+static const struct watch_listing lambda_url = {
+	"AWS/Lambda", "UrlRequestCount", { "FunctionName", NULL }, 1, 0, 2 };
+static const struct watch_listing apigw_rest = {
+	"AWS/ApiGateway", "Count", { "ApiName", "Stage" }, 2, 0, 1 };
+static const struct watch_listing apigw_http = {
+	"AWS/ApiGateway", "Count", { "ApiId", "Stage" }, 2, 1, 1 };
+static const struct watch_listing alb_req = {
+	"AWS/ApplicationELB", "RequestCount", { "LoadBalancer", NULL }, 1, 0,
+	1 };
+
+struct watch_listreq {
+	struct watch			*w;
+	const struct watch_listing	*l;
+};
+
+static void	watch_fetch(struct watch *);
+static void	watch_finish(struct watch *, int ok, const char *error);
+
+static const struct watch_sigdef *
+watch_kind_defs(enum config_watch_kind kind, int variant)
+{
+	switch (kind) {
+	case CONFIG_WATCH_LAMBDA:
+		return lambda_defs;
+	case CONFIG_WATCH_APIGW:
+		return variant ? apigw_http_defs : apigw_rest_defs;
+	case CONFIG_WATCH_ALB:
+		return alb_defs;
+	default:
+		return NULL;
+	}
+}
+
+static const struct watch_sigdef *
+watch_find_def(const struct watch_sigdef *defs, const char *signal)
+{
+	for (; defs != NULL && defs->signal != NULL; defs++)
+		if (strcmp(defs->signal, signal) == 0)
+			return defs;
+	return NULL;
+}
+
+static void
+watch_entity_free(struct watch_entity *e)
+{
+	int	i;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < e->nmetrics; i++)
+		cw_metric_cleanup(&e->metrics[i]);
+	free(e->name);
+	free(e);
+}
+
+static void
+watch_entities_free(struct watch_entity **ents, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		watch_entity_free(ents[i]);
+	free(ents);
+}
+
+/* Index of metric name in e, added (with e's dimensions) when missing. */
+static int
+watch_entity_metric(struct watch_entity *e, const struct cw_metric *ident,
+    const char *name)
+{
+	struct cw_metric	*m;
+	int			 i;
+
+	for (i = 0; i < e->nmetrics; i++)
+		if (strcmp(e->metrics[i].name, name) == 0)
+			return i;
+	if (e->nmetrics == WATCH_MAX_METRICS)
+		return -1;
+	m = &e->metrics[e->nmetrics];
+	cw_metric_copy(m, ident);
+	free(m->name);
+	m->name = xstrdup(name);
+	return e->nmetrics++;
+}
+
+/* Series and metrics of e from the configured signals. */
+static void
+watch_entity_plan(struct watch *w, struct watch_entity *e,
+    const struct cw_metric *ident)
+{
+	const struct watch_sigdef	*defs, *d;
+	struct watch_series		*s;
+	char				**sig;
+	unsigned			 bit;
+
+	if (w->cw->kind == CONFIG_WATCH_METRIC) {
+		s = &e->series[e->nseries++];
+		s->def = &metric_def;
+		s->inum = watch_entity_metric(e, ident, w->cw->metric);
+		s->iden = -1;
+		return;
+	}
+	defs = watch_kind_defs(w->cw->kind, e->variant);
+	for (sig = w->cw->signals; sig != NULL && *sig != NULL; sig++) {
+		if ((d = watch_find_def(defs, *sig)) == NULL ||
+		    e->nseries == WATCH_MAX_SIGNALS)
+			continue;
+		bit = strcmp(d->den, "UrlRequestCount") == 0 ? 2 : 1;
+		if ((e->dens & bit) == 0)
+			continue;	/* e.g. a function without a URL */
+		s = &e->series[e->nseries];
+		s->def = d;
+		s->iden = watch_entity_metric(e, ident, d->den);
+		s->inum = watch_entity_metric(e, ident, d->num);
+		if (s->iden == -1 || s->inum == -1)
+			continue;
+		e->nseries++;
+	}
+}
+
+static int
+watch_globs(char **globs, const char *name, const char *alt)
+{
+	for (; globs != NULL && *globs != NULL; globs++) {
+		if (util_glob_match(*globs, name))
+			return 1;
+		if (alt != NULL && util_glob_match(*globs, alt))
+			return 1;
+	}
+	return 0;
+}
+
+/* ALB "app/NAME/ID": NAME into out, or NULL. */
+static const char *
+watch_alb_name(const char *lb, char *out, size_t outlen)
+{
+	const char	*a, *b;
+
+	if ((a = strchr(lb, '/')) == NULL || (b = strchr(a + 1, '/')) == NULL ||
+	    (size_t)(b - a) > outlen)
+		return NULL;
+	memcpy(out, a + 1, b - a - 1);
+	out[b - a - 1] = '\0';
+	return out;
+}
+
+static int
+watch_wanted(const struct watch *w, const char *name)
+{
+	char		 buf[256];
+	const char	*alt = NULL;
+	char		**inc;
+
+	if (w->cw->kind == CONFIG_WATCH_ALB)
+		alt = watch_alb_name(name, buf, sizeof buf);
+	switch (w->cw->kind) {
+	case CONFIG_WATCH_LAMBDA:
+		inc = w->cw->functions;
+		break;
+	case CONFIG_WATCH_APIGW:
+		inc = w->cw->apis;
+		break;
+	case CONFIG_WATCH_ALB:
+		inc = w->cw->load_balancers;
+		break;
+	default:
+		return 1;
+	}
+	if (!watch_globs(inc, name, alt))
+		return 0;
+	return !watch_globs(w->cw->exclude, name, alt);
+}
+
+static int
+watch_entity_cmp(const void *a, const void *b)
+{
+	const struct watch_entity *const *x = a, *const *y = b;
+	int	c;
+
+	if ((c = strcmp((*x)->name, (*y)->name)) != 0)
+		return c;
+	return (*x)->variant - (*y)->variant;
+}
+
+/* Adds the metrics of one listing to w->nents_new. */
+static void
+watch_listed(struct watch *w, const struct watch_listing *l,
+    const struct cw_metric_list *list)
+{
+	struct watch_entity	*e;
+	const struct cw_metric	*m;
+	const char		*v[2];
+	char			 name[ALERT_NAME_MAX * 2];
+	size_t			 i, j;
+	int			 k;
+
+	for (i = 0; i < list->n; i++) {
+		m = &list->metrics[i];
+		if (m->ndims != l->ndims)
+			continue;	/* per-resource or per-method */
+		for (k = 0; k < l->ndims; k++)
+			if ((v[k] = cw_metric_dim(m, l->dims[k])) == NULL ||
+			    *v[k] == '\0')
+				break;
+		if (k < l->ndims)
+			continue;
+		if (l->ndims == 2)
+			snprintf(name, sizeof name, "%s/%s", v[0], v[1]);
+		else
+			util_strlcpy(name, v[0], sizeof name);
+		if (!watch_wanted(w, name))
+			continue;
+		e = NULL;
+		for (j = 0; j < w->nnew; j++)
+			if (w->nents_new[j]->variant == l->variant &&
+			    strcmp(w->nents_new[j]->name, name) == 0) {
+				e = w->nents_new[j];
+				break;
+			}
+		if (e == NULL) {
+			e = xcalloc(1, sizeof *e);
+			e->name = xstrdup(name);
+			e->variant = l->variant;
+			/* the identity: namespace and dimensions */
+			cw_metric_copy(&e->metrics[0], m);
+			e->nmetrics = 1;
+			w->nents_new = xreallocarray(w->nents_new, w->nnew + 1,
+			    sizeof *w->nents_new);
+			w->nents_new[w->nnew++] = e;
+		}
+		e->dens |= l->denbit;
+	}
+}
+
+/* The listing done: swap the new entity list in, plan each entity. */
+static void
+watch_discovered(struct watch *w)
+{
+	struct cw_metric	 ident;
+	struct watch_entity	*e;
+	size_t			 i;
+
+	for (i = 0; i < w->nnew; i++) {
+		e = w->nents_new[i];
+		/* metrics[0] was the listed metric: keep it as identity */
+		memset(&ident, 0, sizeof ident);
+		cw_metric_copy(&ident, &e->metrics[0]);
+		cw_metric_cleanup(&e->metrics[0]);
+		e->nmetrics = 0;
+		watch_entity_plan(w, e, &ident);
+		cw_metric_cleanup(&ident);
+	}
+	qsort(w->nents_new, w->nnew, sizeof *w->nents_new, watch_entity_cmp);
+	watch_entities_free(w->ents, w->nents);
+	w->ents = w->nents_new;
+	w->nents = w->nnew;
+	w->nents_new = NULL;
+	w->nnew = 0;
+	w->disc_at = w->now;
+	log_debug("watch %s: %zu entities discovered", w->cw->name, w->nents);
+}
+
+static void
+watch_list_cb(const struct cw_metric_list *list, const char *error,
+    void *arg)
+{
+	struct watch_listreq	*lr = arg;
+	struct watch		*w = lr->w;
+
+	if (list != NULL)
+		watch_listed(w, lr->l, list);
+	else if (w->disc_err[0] == '\0')
+		snprintf(w->disc_err, sizeof w->disc_err, "ListMetrics: %s",
+		    error != NULL ? error : "failed");
+	free(lr);
+	if (--w->disc_pending > 0)
+		return;
+	if (w->disc_err[0] != '\0') {
+		watch_entities_free(w->nents_new, w->nnew);
+		w->nents_new = NULL;
+		w->nnew = 0;
+		if (w->disc_at == 0) {
+			watch_finish(w, 0, w->disc_err);
+			return;
+		}
+		/* keep the cached list; try again next cycle */
+		log_warn("watch %s: %s; using the entities found before",
+		    w->cw->name, w->disc_err);
+	} else
+		watch_discovered(w);
+	watch_fetch(w);
+}
+
+static int
+watch_discover(struct watch *w, char *err, size_t errlen)
+{
+	const struct watch_listing	*ls[3];
+	struct watch_listreq		*lr;
+	struct cw_dim			 f[2];
+	char				**sig;
+	int				 n = 0, i, k, url = 0, inv = 0;
+
+	switch (w->cw->kind) {
+	case CONFIG_WATCH_LAMBDA:
+		for (sig = w->cw->signals; sig != NULL && *sig != NULL; sig++) {
+			if (strcmp(*sig, "4xx") == 0 || strcmp(*sig, "5xx") == 0)
+				url = 1;
+			else
+				inv = 1;
+		}
+		if (inv)
+			ls[n++] = &lambda_inv;
+		if (url)
+			ls[n++] = &lambda_url;
+		break;
+	case CONFIG_WATCH_APIGW:
+		ls[n++] = &apigw_rest;
+		ls[n++] = &apigw_http;
+		break;
+	case CONFIG_WATCH_ALB:
+		ls[n++] = &alb_req;
+		break;
+	default:
+		snprintf(err, errlen, "nothing to discover");
+		return -1;
+	}
+	w->disc_err[0] = '\0';
+	w->disc_pending = 0;
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < ls[i]->ndims; k++) {
+			f[k].name = (char *)ls[i]->dims[k];
+			f[k].value = NULL;
+		}
+		lr = xcalloc(1, sizeof *lr);
+		lr->w = w;
+		lr->l = ls[i];
+		/* the callback never runs from inside the call */
+		if (cloudwatch_list_metrics(w->aws, ls[i]->ns, ls[i]->metric, f,
+		    ls[i]->ndims, watch_list_cb, lr, err, errlen) == -1) {
+			free(lr);
+			snprintf(w->disc_err, sizeof w->disc_err,
+			    "ListMetrics: %.200s", err);
+			break;
+		}
+		w->disc_pending++;
+	}
+	if (w->disc_pending == 0) {
+		snprintf(err, errlen, "%s", w->disc_err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Metric watch: one fixed entity, built once. */
+static void
+watch_metric_entity(struct watch *w)
+{
+	struct watch_entity	*e;
+	struct cw_metric	 ident;
+	char			 name[ALERT_NAME_MAX * 2], *eq;
+	char			**d;
+	size_t			 len = 0;
+
+	memset(&ident, 0, sizeof ident);
+	ident.namespace = w->cw->namespace;
+	ident.name = w->cw->metric;
+	name[0] = '\0';
+	for (d = w->cw->dimensions; d != NULL && *d != NULL &&
+	    ident.ndims < CW_MAX_DIMS; d++) {
+		if ((eq = strchr(*d, '=')) == NULL)
+			continue;
+		ident.dims[ident.ndims].name = xstrndup(*d, eq - *d);
+		ident.dims[ident.ndims].value = xstrdup(eq + 1);
+		ident.ndims++;
+		if (len < sizeof name)
+			len += snprintf(name + len, sizeof name - len, "%s%s",
+			    len ? "/" : "", eq + 1);
+	}
+	if (name[0] == '\0')
+		util_strlcpy(name, w->cw->metric, sizeof name);
+	e = xcalloc(1, sizeof *e);
+	e->name = xstrdup(name);
+	watch_entity_plan(w, e, &ident);
+	while (ident.ndims-- > 0) {
+		free(ident.dims[ident.ndims].name);
+		free(ident.dims[ident.ndims].value);
+	}
+	w->ents = xcalloc(1, sizeof *w->ents);
+	w->ents[0] = e;
+	w->nents = 1;
+}
+
+struct watch *
+watch_new(const struct config *cfg, const struct config_watch *cw,
+    struct aws *aws, struct store *store, char *err, size_t errlen)
+{
+	struct watch	*w;
+	char		**sig;
+
+	w = xcalloc(1, sizeof *w);
+	w->cfg = cfg;
+	w->cw = cw;
+	w->aws = aws;
+	w->store = store;
+	detector_params_default(&w->dp);
+	w->dp.min_requests = cw->min_requests;
+	w->dp.min_errors = cw->min_errors;
+	w->dp.min_ratio = cw->min_ratio;
+	w->dp.alpha = cw->alpha;
+	w->dp.ceiling = cw->ceiling;
+	w->dp.for_periods = cw->for_periods;
+	w->dp.resolve_after = cw->resolve_after;
+	w->dp.repeat = cw->repeat;
+	if (detector_params_check(&w->dp, err, errlen) == -1)
+		goto fail;
+	robust_params_default(&w->rp);
+	if (cw->kind == CONFIG_WATCH_METRIC) {
+		w->rp.threshold = cw->threshold;
+		w->rp.direction = cw->direction == CONFIG_DIRECTION_UP ?
+		    ROBUST_UP : cw->direction == CONFIG_DIRECTION_DOWN ?
+		    ROBUST_DOWN : ROBUST_BOTH;
+		if (robust_params_check(&w->rp, err, errlen) == -1)
+			goto fail;
+		watch_metric_entity(w);
+		w->disc_at = 1;
+	} else {
+		for (sig = cw->signals; sig != NULL && *sig != NULL; sig++)
+			if (watch_find_def(watch_kind_defs(cw->kind, 0),
+			    *sig) == NULL) {
+				snprintf(err, errlen, "watch %s: signal %s is "
+				    "not one of %s", cw->name, *sig,
+				    config_watch_kind_name(cw->kind));
+				goto fail;
+			}
+	}
+	return w;
+fail:
+	watch_free(w);
+	return NULL;
+}
+
+static void
+watch_data_cleanup(struct watch_data *d)
+{
+	size_t	i;
+
+	for (i = 0; i < d->n; i++) {
+		free(d->series[i].ts);
+		free(d->series[i].values);
+	}
+	free(d->series);
+	memset(d, 0, sizeof *d);
+}
+
+static void
+watch_data_copy(struct watch_data *d, const struct cw_data *src)
+{
+	size_t	i, n;
+
+	d->n = src->nqueries;
+	d->series = xcalloc(d->n ? d->n : 1, sizeof *d->series);
+	for (i = 0; i < d->n; i++) {
+		n = src->series[i].n;
+		d->series[i] = src->series[i];
+		d->series[i].ts = xreallocarray(NULL, n ? n : 1,
+		    sizeof *d->series[i].ts);
+		d->series[i].values = xreallocarray(NULL, n ? n : 1,
+		    sizeof *d->series[i].values);
+		if (n) {
+			memcpy(d->series[i].ts, src->series[i].ts,
+			    n * sizeof *d->series[i].ts);
+			memcpy(d->series[i].values, src->series[i].values,
+			    n * sizeof *d->series[i].values);
+		}
+	}
+}
+
+void
+watch_free(struct watch *w)
+{
+	if (w == NULL)
+		return;
+	ev_timer_stop(loop_get(), &w->kick);
+	watch_entities_free(w->ents, w->nents);
+	watch_entities_free(w->nents_new, w->nnew);
+	free(w->qfine);
+	free(w->qboot);
+	watch_data_cleanup(&w->dfine);
+	watch_data_cleanup(&w->dboot);
+	free(w->open);
+	free(w);
+}
+
+const struct watch_stats *
+watch_stats(const struct watch *w)
+{
+	return &w->stats;
+}
+
+const char *
+watch_name(const struct watch *w)
+{
+	return w->cw->name;
+}
+
+size_t
+watch_open_count(const struct watch *w)
+{
+	return w->nopen;
+}
+
+const struct watch_open *
+watch_open_get(const struct watch *w, size_t i)
+{
+	return i < w->nopen ? &w->open[i] : NULL;
+}
+
+void
+watch_meta_key(const struct watch *w, const struct watch_entity *e,
+    char *out, size_t outlen)
+{
+	snprintf(out, outlen, "watch:%s:%d:%s", w->cw->name, e->variant,
+	    e->name);
+}
+
+/* Reads the entity's persisted pace and the alert state of its series. */
+static int
+watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
+{
+	struct store_alert	 sa;
+	struct watch_series	*s;
+	char			 key[STORE_NAME_MAX], val[256];
+	long long		 b = 0, p = 0, t = 0;
+	int			 i, rc;
+
+	watch_meta_key(w, e, key, sizeof key);
+	if ((rc = store_meta_get(w->store, key, val, sizeof val)) == -1)
+		goto fail;
+	e->boot = e->polled = e->traffic = 0;
+	if (rc == 1 && sscanf(val, "boot=%lld polled=%lld traffic=%lld",
+	    &b, &p, &t) == 3) {
+		e->boot = b;
+		e->polled = p;
+		e->traffic = t;
+	}
+	for (i = 0; i < e->nseries; i++) {
+		s = &e->series[i];
+		s->changed = 0;
+		if ((rc = store_alert_get(w->store, w->cw->name, e->name,
+		    s->def->signal, &sa)) == -1)
+			goto fail;
+		detector_alert_init(&s->st);
+		s->found = rc;
+		s->last_value = s->last_baseline = NAN;
+		if (rc == 1) {
+			s->st.state = (enum detector_state)sa.state;
+			s->st.anomalous_run = (int)sa.consecutive_anomalous;
+			s->st.normal_run = (int)sa.consecutive_normal;
+			s->st.since = sa.since;
+			s->st.last_notified = sa.last_notified;
+			s->st.last_period = sa.last_period;
+			s->last_value = sa.last_value;
+			s->last_baseline = sa.last_baseline;
+		}
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "state database: %s", store_error(w->store));
+	return -1;
+}
+
+static int64_t
+watch_floor(int64_t t, int64_t p)
+{
+	int64_t	q = t / p;
+
+	if (t < 0 && q * p != t)
+		q--;
+	return q * p;
+}
+
+static void
+watch_data_cb(const struct cw_data *d, const char *error, void *arg,
+    int boot)
+{
+	struct watch	*w = arg;
+
+	if (d != NULL) {
+		watch_data_copy(boot ? &w->dboot : &w->dfine, d);
+		w->calls += d->calls;
+	} else if (w->fetch_err[0] == '\0')
+		snprintf(w->fetch_err, sizeof w->fetch_err, "GetMetricData: %s",
+		    error != NULL ? error : "failed");
+	if (--w->fetch_pending > 0)
+		return;
+	if (w->fetch_err[0] != '\0') {
+		watch_finish(w, 0, w->fetch_err);
+		return;
+	}
+	if (watch_commit(w, w->fetch_err, sizeof w->fetch_err) == -1) {
+		watch_finish(w, 0, w->fetch_err);
+		return;
+	}
+	watch_finish(w, 1, NULL);
+}
+
+static void
+watch_fine_cb(const struct cw_data *d, const char *error, void *arg)
+{
+	watch_data_cb(d, error, arg, 0);
+}
+
+static void
+watch_boot_cb(const struct cw_data *d, const char *error, void *arg)
+{
+	watch_data_cb(d, error, arg, 1);
+}
+
+/*
+ * The plan: which entities are polled (idle ones every idle_interval),
+ * which are new, the windows, the queries; then both GetMetricData runs.
+ */
+static void
+watch_fetch(struct watch *w)
+{
+	const struct config_watch *cw = w->cw;
+	struct watch_entity	*e;
+	struct watch_series	*s;
+	int64_t			 P = cw->period, reread, start, lo, ctx, t;
+	size_t			 i;
+	int			 k, isnew, metric;
+	char			 err[256];
+
+	metric = cw->kind == CONFIG_WATCH_METRIC;
+	if (w->backtest) {
+		w->fend = w->bt_to;
+		w->judge_from = w->bt_from;
+	} else {
+		w->fend = watch_floor((int64_t)w->now - w->cfg->lag, P);
+		reread = w->cfg->reread > P ? w->cfg->reread : P;
+		w->judge_from = w->fend - watch_floor(reread + P - 1, P);
+	}
+	ctx = metric ? 0 : (int64_t)(w->dp.max_span - 1) * P;
+	start = w->judge_from;
+	lo = w->fend - WATCH_CATCHUP_MAX;
+	w->stats.idle = 0;
+	for (i = 0; i < w->nents; i++) {
+		e = w->ents[i];
+		if (watch_load(w, e, err, sizeof err) == -1) {
+			watch_finish(w, 0, err);
+			return;
+		}
+		isnew = e->boot == 0 || w->backtest;
+		e->bootstrap = isnew;
+		e->poll = 1;
+		if (!isnew && !metric &&
+		    (int64_t)w->now - e->traffic > WATCH_IDLE_AFTER) {
+			w->stats.idle++;
+			if ((int64_t)w->now - e->polled < cw->idle_interval) {
+				e->poll = 0;
+				continue;
+			}
+			/* cover the periods since the last poll */
+			t = watch_floor(e->polled - w->cfg->lag, P);
+			if (t < start)
+				start = t > lo ? t : lo;
+		}
+		for (k = 0; k < e->nseries && !w->backtest; k++) {
+			s = &e->series[k];
+			if (!s->found || s->st.last_period == INT64_MIN)
+				continue;
+			t = s->st.last_period + P;
+			if (t < start)
+				start = t > lo ? t : lo;
+		}
+		if (isnew && metric)
+			/* the robust detector replays the history */
+			start = w->judge_from - cw->baseline;
+	}
+	w->fstart = watch_floor(start, P) - ctx;
+	/* bootstrap: hourly history before the fine window */
+	w->bend = watch_floor(w->fstart, 3600);
+	w->bstart = w->bend - watch_floor(cw->baseline + 3599, 3600);
+
+	free(w->qfine);
+	free(w->qboot);
+	w->qfine = w->qboot = NULL;
+	w->nqfine = w->nqboot = 0;
+	for (i = 0; i < w->nents; i++) {
+		e = w->ents[i];
+		for (k = 0; k < e->nmetrics; k++) {
+			e->qfine[k] = e->qboot[k] = -1;
+			if (!e->poll)
+				continue;
+			w->qfine = xreallocarray(w->qfine, w->nqfine + 1,
+			    sizeof *w->qfine);
+			w->qfine[w->nqfine].metric = &e->metrics[k];
+			w->qfine[w->nqfine].period = (int)P;
+			w->qfine[w->nqfine].stat = metric ? cw->stat : "Sum";
+			e->qfine[k] = (long)w->nqfine++;
+			if (!e->bootstrap || metric)
+				continue;
+			w->qboot = xreallocarray(w->qboot, w->nqboot + 1,
+			    sizeof *w->qboot);
+			w->qboot[w->nqboot].metric = &e->metrics[k];
+			w->qboot[w->nqboot].period = 3600;
+			w->qboot[w->nqboot].stat = "Sum";
+			e->qboot[k] = (long)w->nqboot++;
+		}
+	}
+	w->stats.metrics_requested = (long long)(w->nqfine + w->nqboot);
+	watch_data_cleanup(&w->dfine);
+	watch_data_cleanup(&w->dboot);
+	w->fetch_err[0] = '\0';
+	w->calls = 0;
+	w->fetch_pending = 0;
+	if (w->nqfine == 0 || w->fstart >= w->fend) {
+		/* everything idle this cycle: still record the cycle */
+		if (watch_commit(w, err, sizeof err) == -1)
+			watch_finish(w, 0, err);
+		else
+			watch_finish(w, 1, NULL);
+		return;
+	}
+	/* callbacks never run from inside the calls */
+	if (cloudwatch_get_metric_data(w->aws, w->qfine, w->nqfine,
+	    (time_t)w->fstart, (time_t)w->fend, 4, watch_fine_cb, w, err,
+	    sizeof err) == -1) {
+		watch_finish(w, 0, err);
+		return;
+	}
+	w->fetch_pending++;
+	if (w->nqboot > 0 && w->bstart < w->bend) {
+		if (cloudwatch_get_metric_data(w->aws, w->qboot, w->nqboot,
+		    (time_t)w->bstart, (time_t)w->bend, 4, watch_boot_cb, w,
+		    err, sizeof err) == -1)
+			snprintf(w->fetch_err, sizeof w->fetch_err,
+			    "GetMetricData: %.200s", err);
+		else
+			w->fetch_pending++;
+	}
+}
+
+static void
+watch_finish(struct watch *w, int ok, const char *error)
+{
+	watch_cb	 done = w->done;
+	void		*arg = w->done_arg;
+
+	w->busy = 0;
+	w->stats.cycles++;
+	w->stats.calls += w->calls;
+	w->stats.entities = (long long)w->nents;
+	if (ok) {
+		w->stats.last_ok = w->now;
+		w->stats.last_error[0] = '\0';
+	} else {
+		snprintf(w->stats.last_error, sizeof w->stats.last_error,
+		    "%s", error != NULL ? error : "failed");
+		log_warn("watch %s: %s", w->cw->name, w->stats.last_error);
+		/* the failed cycle is visible in `status` */
+		if (!w->backtest && !(w->flags & WATCH_DRY_RUN) &&
+		    store_begin(w->store) == 0) {
+			if (store_cycle_put(w->store, w->cw->name, w->now, 0,
+			    w->stats.last_error) == -1 ||
+			    store_commit(w->store) == -1)
+				store_rollback(w->store);
+		}
+	}
+	watch_data_cleanup(&w->dfine);
+	watch_data_cleanup(&w->dboot);
+	w->report = NULL;
+	if (done != NULL)
+		done(ok, ok ? NULL : w->stats.last_error, arg);
+}
+
+static void
+watch_kick_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct watch	*w = t->data;
+
+	(void)loop;
+	(void)revents;
+	watch_fetch(w);
+}
+
+static int
+watch_start(struct watch *w, time_t now, int flags,
+    const struct alert_context *ctx, struct alert_batch *report,
+    watch_cb done, void *arg, char *err, size_t errlen)
+{
+	if (w->busy) {
+		snprintf(err, errlen, "watch %s: a cycle is already running",
+		    w->cw->name);
+		return -1;
+	}
+	w->now = now;
+	w->flags = flags;
+	w->report = report;
+	w->done = done;
+	w->done_arg = arg;
+	util_strlcpy(w->account, ctx != NULL && ctx->account != NULL ?
+	    ctx->account : "", sizeof w->account);
+	util_strlcpy(w->region, ctx != NULL && ctx->region != NULL ?
+	    ctx->region : "", sizeof w->region);
+	if (w->cw->kind != CONFIG_WATCH_METRIC && (w->disc_at == 0 ||
+	    now - w->disc_at >= WATCH_DISCOVERY_TTL || w->backtest)) {
+		if (watch_discover(w, err, errlen) == -1)
+			return -1;
+	} else {
+		/* done must not run from inside watch_cycle() */
+		ev_timer_init(&w->kick, watch_kick_cb, 0., 0.);
+		w->kick.data = w;
+		ev_timer_start(loop_get(), &w->kick);
+	}
+	w->busy = 1;
+	return 0;
+}
+
+int
+watch_cycle(struct watch *w, time_t now, int flags,
+    const struct alert_context *ctx, struct alert_batch *report,
+    watch_cb done, void *arg, char *err, size_t errlen)
+{
+	w->backtest = 0;
+	return watch_start(w, now, flags, ctx, report, done, arg, err, errlen);
+}
+
+int
+watch_backtest(struct watch *w, time_t from, time_t to,
+    const struct alert_context *ctx, struct alert_batch *report,
+    watch_cb done, void *arg, char *err, size_t errlen)
+{
+	int64_t	P = w->cw->period;
+
+	if (to <= from) {
+		snprintf(err, errlen, "backtest: --to is not after --from");
+		return -1;
+	}
+	w->backtest = 1;
+	w->bt_from = watch_floor(from, P);
+	w->bt_to = watch_floor(to, P);
+	if (w->bt_to <= w->bt_from) {
+		snprintf(err, errlen, "backtest: the range holds no whole "
+		    "period of %" PRId64 "s", P);
+		return -1;
+	}
+	return watch_start(w, to, 0, ctx, report, done, arg, err, errlen);
+}
