@@ -466,7 +466,11 @@ alert_summary(const struct alert *a, char *out, size_t outlen)
 	char	 w[32], v[32], b[32];
 
 	alert_status_word(a, w, sizeof w);
-	if (a->kind == ALERT_SECRET) {
+	if (a->test) {
+		snprintf(out, outlen, "TEST notification from cwguard "
+		    "(%s/%s): delivery check, no action needed", a->watch,
+		    a->entity);
+	} else if (a->kind == ALERT_SECRET) {
 		snprintf(out, outlen, "%s %s in %s: %s", w, a->rule,
 		    a->log_group[0] != '\0' ? a->log_group : a->path,
 		    a->redacted);

@@ -306,10 +306,10 @@ cmd_test_alert(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = 1;
 		if (row->status == STORE_OUTBOX_PENDING && row->attempts == 0)
 			printf("%s: not delivered: waiting behind an earlier "
-			    "notification (%s)\n", row->sink->name,
-			    log_escape(outbox_last_error(ob, row->sink->name),
-			    strlen(outbox_last_error(ob, row->sink->name)),
-			    esc, sizeof esc));
+			    "notification: %s (notification %s)\n",
+			    row->sink->name, log_escape(outbox_last_error(ob,
+			    row->sink->name), strlen(outbox_last_error(ob,
+			    row->sink->name)), esc, sizeof esc), row->id);
 		else
 			printf("%s: %s: %s (notification %s)\n",
 			    row->sink->name, row->status ==
