@@ -2,7 +2,9 @@
  * cwguard scan [--rules FILE] [PATH...|-]: files or stdin through the
  * secret scanner (DESIGN sections 2 and 7).
  *
- * Files are read in blocks and split into lines; a line longer than
+ * Files are read in big blocks. The keyword prefilter runs over the whole
+ * block: lines without a keyword are only counted, never copied or handed
+ * to the scanner one by one (scanner_skip). A line longer than
  * SCAN_LINE_MAX is scanned in segments that overlap by
  * SCANNER_CHUNK_OVERLAP bytes, so memory does not grow with the input and
  * nothing is skipped. Exit: 0 no finding, 1 findings, 2 error. An
@@ -27,11 +29,16 @@
 #include "config.h"
 #include "log.h"
 #include "scanner.h"
+#include "scanner_int.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
 
-#define SCAN_BLOCK	(256 * 1024)
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#define SCAN_BLOCK	(1024 * 1024)
 #define SCAN_LINE_MAX	(1024 * 1024)
 
 struct scan_out {
@@ -123,6 +130,55 @@ scan_line(struct scanner *sc, struct scan_out *o, const char *p, size_t len)
 	(void)scanner_scan_line(sc, p, len, scan_report, o);
 }
 
+/* Number of newlines in p[0..len). */
+static unsigned long long
+count_nl(const char *p, size_t len)
+{
+	unsigned long long	n = 0;
+	size_t			i = 0;
+#ifdef __SSE2__
+	const __m128i		nl = _mm_set1_epi8('\n');
+
+	for (; i + 16 <= len; i += 16)
+		n += (unsigned int)__builtin_popcount((unsigned int)
+		    _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(
+		    (const __m128i *)(const void *)(p + i)), nl)));
+#endif
+	for (; i < len; i++)
+		n += p[i] == '\n';
+	return n;
+}
+
+/*
+ * Scans the whole lines of buf[start..have) and returns the offset after
+ * the last one: only the lines the prefilter picks go to the scanner, the
+ * others are counted.
+ */
+static size_t
+scan_lines(struct scanner *sc, struct scan_out *o, const char *buf,
+    size_t start, size_t have)
+{
+	const char	*last, *nl;
+	size_t		 end, skip;
+
+	if (start >= have ||
+	    (last = memrchr(buf + start, '\n', have - start)) == NULL)
+		return start;
+	end = (size_t)(last - buf) + 1;
+	while (start < end) {
+		skip = scanner_skip(sc, buf + start, end - start);
+		o->line += count_nl(buf + start, skip);
+		start += skip;
+		if (start == end)
+			break;
+		nl = memchr(buf + start, '\n', end - start);
+		scan_line(sc, o, buf + start, (size_t)(nl - buf) - start);
+		o->line++;
+		start = (size_t)(nl - buf) + 1;
+	}
+	return end;
+}
+
 /* Returns 0, or -1 after a read error (message printed). */
 static int
 scan_fd(struct scanner *sc, struct scan_out *o, int fd)
@@ -147,18 +203,17 @@ scan_fd(struct scanner *sc, struct scan_out *o, int fd)
 			break;
 		have += (size_t)n;
 		start = 0;
-		while ((nl = memchr(buf + start, '\n', have - start)) != NULL) {
-			if (segmented) {
-				o->limit = (size_t)-1;
-				(void)scanner_scan_line(sc, buf + start,
-				    (size_t)(nl - buf) - start, scan_report, o);
-				segmented = 0;
-			} else
-				scan_line(sc, o, buf + start,
-				    (size_t)(nl - buf) - start);
+		if (segmented && (nl = memchr(buf, '\n', have)) != NULL) {
+			/* The end of a long line: its last segment. */
+			o->limit = (size_t)-1;
+			(void)scanner_scan_line(sc, buf, (size_t)(nl - buf),
+			    scan_report, o);
+			segmented = 0;
 			o->line++;
 			start = (size_t)(nl - buf) + 1;
 		}
+		if (!segmented)
+			start = scan_lines(sc, o, buf, start, have);
 		memmove(buf, buf + start, have - start);
 		have -= start;
 		if (have >= SCAN_LINE_MAX) {

@@ -693,6 +693,20 @@ scanner_scan_line(struct scanner *sc, const char *line, size_t len,
 	return total;
 }
 
+size_t
+scanner_skip(struct scanner *sc, const char *buf, size_t len)
+{
+	size_t	off;
+
+	if (sc->pem_active)
+		return 0;
+	if ((off = scanner_ac_first(sc->ac, buf, len)) >= len)
+		return len;
+	while (off > 0 && buf[off - 1] != '\n')
+		off--;
+	return off;
+}
+
 int
 scanner_finish(struct scanner *sc, scanner_cb cb, void *arg)
 {

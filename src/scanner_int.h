@@ -1,6 +1,7 @@
 /*
  * Private to the scanner module (scanner.c, scanner_rules.c, scanner_ac.c,
- * scanner_rulefile.c): the rule definition and the keyword prefilter.
+ * scanner_rulefile.c, and cmd_scan.c for scanner_skip): the rule
+ * definition and the keyword prefilter.
  */
 #ifndef CWG_SCANNER_INT_H
 #define CWG_SCANNER_INT_H
@@ -63,5 +64,20 @@ size_t	 scanner_ac_words(const struct scanner_ac *);
  */
 int	 scanner_ac_scan(const struct scanner_ac *, const char *, size_t,
 	    uint64_t *hits);
+/*
+ * Offset of a byte of the first keyword occurrence in buf (not necessarily
+ * its first byte), or len if there is none.
+ */
+size_t	 scanner_ac_first(const struct scanner_ac *, const char *, size_t);
+
+struct scanner;
+/*
+ * For a caller that holds many lines at once: buf[0..len) is whole lines.
+ * Returns the offset of the start of the first line that must go through
+ * scanner_scan_line (one holding a keyword, or any line while a multi-line
+ * key is followed), or len if none does; the lines before it can be
+ * skipped (counted, not scanned) without changing any finding.
+ */
+size_t	 scanner_skip(struct scanner *, const char *buf, size_t len);
 
 #endif
