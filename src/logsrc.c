@@ -992,14 +992,15 @@ call_done(const struct aws_result *r, void *arg)
 static void
 plan(struct logsrc *ls)
 {
-	size_t	i, n;
+	struct task	*t;
+	size_t		 i, n;
 
 	for (i = 0; i < ls->ngroups; i += n) {
 		n = ls->ngroups - i;
 		if (n > LOGSRC_GROUPS_PER_QUERY)
 			n = LOGSRC_GROUPS_PER_QUERY;
-		TAILQ_INSERT_TAIL(&ls->queue, task_new(ls, i, n, ls->start,
-		    ls->end), entry);
+		t = task_new(ls, i, n, ls->start, ls->end);
+		TAILQ_INSERT_TAIL(&ls->queue, t, entry);
 	}
 }
 
