@@ -108,8 +108,9 @@ int	 audit_env_name_sensitive(const char *name);
  * through the scanner, then the name rule when the scanner found nothing:
  * a sensitive name with a value of at least 10 bytes and 3.0 bits/byte
  * of entropy that is not a reference (arn:, /path, ${...}, {{resolve:,
- * a URL without credentials). Returns the number of findings. The value
- * is only read; the caller wipes it.
+ * a URL without credentials). A value that is a reference also silences
+ * the scanner's generic-* assignment rules. Returns the number of
+ * findings. The value is only read; the caller wipes it.
  */
 int	 audit_env_check(struct scanner *, const char *name,
 	    const char *value, size_t vlen, audit_env_cb cb, void *arg);
