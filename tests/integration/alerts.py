@@ -77,6 +77,9 @@ hmac_key = plain-key-for-slow
 [sink slack400]
 type = slack
 url = {hook}slack400
+[sink chk]
+type = webhook
+url = {hook}chk
 [sink refused]
 type = webhook
 url = http://127.0.0.1:{free_port()}/hooks/refused
@@ -289,6 +292,32 @@ url = http://127.0.0.1:{free_port()}/hooks/refused
          'slack 400: the refused notification was not retried',
          len(hooks('slack400')))
     t.ok(s400 is not None, 'slack 400: the failed id was reported')
+
+    # 6. kill -9 between send and the delivered mark, then `cwguard check`
+    # (the alert engine's one-shot cycle) flushes the outbox: the
+    # notification arrives again with the same id.
+    sim.ctl('POST', 'faults', {'rules': [{'service': 'hooks',
+                                          'operation': 'chk',
+                                          'kind': 'delay', 'seconds': 6,
+                                          'count': 1}]})
+    p = subprocess.Popen([CWGUARD, '-c', conf, 'test-alert', 'chk'],
+                         env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not hooks('chk'):
+        time.sleep(0.05)
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    rc, out, err = run(['-c', conf, 'check'], env)
+    got = [(json.loads(h['body'])['id'], h['answered']) for h in hooks('chk')]
+    t.ok(len(got) == 2 and got[0][0] == got[1][0],
+         'check after kill -9: the notification is sent again, same id',
+         (got, rc, out, err))
+    db = sqlite3.connect('file:%s/state.db?mode=ro' % d, uri=True)
+    rows = db.execute("SELECT status FROM outbox WHERE sink = 'chk'"
+                      ).fetchall()
+    db.close()
+    t.ok(rows == [(1,)], 'check after kill -9: row marked delivered', rows)
 
     st = sim.ctl('GET', 'stats')
     t.ok(st['signature_failures'] == 0, 'no SigV4 failure in the run')
