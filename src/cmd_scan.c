@@ -64,7 +64,8 @@ scan_fingerprint_key(const struct cmd_ctx *ctx, unsigned char key[32])
 	struct store	*st = NULL;
 	char		*cause = NULL, err[256];
 
-	if (access(ctx->config_path, R_OK) == 0 &&
+	if (ctx->config_path != NULL &&
+	    access(ctx->config_path, R_OK) == 0 &&
 	    (cfg = config_load(ctx->config_path, &cause)) != NULL) {
 		st = store_open(cfg->state, STORE_READONLY, err, sizeof err);
 		if (st == NULL)
@@ -138,11 +139,20 @@ count_nl(const char *p, size_t len)
 	size_t			i = 0;
 #ifdef __SSE2__
 	const __m128i		nl = _mm_set1_epi8('\n');
+	__m128i			acc, sum;
+	int			k;
 
-	for (; i + 16 <= len; i += 16)
-		n += (unsigned int)__builtin_popcount((unsigned int)
-		    _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(
-		    (const __m128i *)(const void *)(p + i)), nl)));
+	/* Byte counters (0 - matches) for up to 255 rounds, then summed. */
+	while (i + 16 <= len) {
+		acc = _mm_setzero_si128();
+		for (k = 0; k < 255 && i + 16 <= len; k++, i += 16)
+			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128(
+			    (const __m128i *)(const void *)(p + i)), nl));
+		sum = _mm_sad_epu8(acc, _mm_setzero_si128());
+		n += (unsigned long long)_mm_cvtsi128_si32(sum) +
+		    (unsigned long long)_mm_cvtsi128_si32(
+		    _mm_unpackhi_epi64(sum, sum));
+	}
 #endif
 	for (; i < len; i++)
 		n += p[i] == '\n';

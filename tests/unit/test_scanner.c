@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "scanner.h"
+#include "../../src/scanner_int.h"	/* scanner_skip */
 #include "tap.h"
 
 struct got {
@@ -355,6 +356,122 @@ test_pem(struct scanner *sc)
 	is_int(g.n, 0, "BEGIN without a body: nothing");
 }
 
+/*
+ * The prefilter hashes 16 positions at a time and the last bytes of a line
+ * apart: every positive again behind 1 to 19 spaces, so that its keyword
+ * falls on every position of a round, across rounds and in the tail, must
+ * give the same findings, moved by the shift.
+ */
+static void
+test_shifts(struct scanner *sc, const char *what)
+{
+	struct got	 g0, g;
+	char		*line, *shifted;
+	size_t		 i, j, k, off, bad = 0, n = 0;
+
+	for (i = 0; i < sizeof positives / sizeof positives[0]; i++) {
+		line = build(positives[i].fmt, positives[i].secret, &off);
+		scan(sc, line, &g0);
+		n += g0.n > 0;
+		for (k = 1; k < 20; k++) {
+			shifted = malloc(strlen(line) + k + 1);
+			memset(shifted, ' ', k);
+			strcpy(shifted + k, line);
+			scan(sc, shifted, &g);
+			for (j = 0; j < g0.n && j < 8 && g.n == g0.n; j++)
+				if (strcmp(g.rule[j], g0.rule[j]) != 0 ||
+				    g.off[j] != g0.off[j] + (g0.back[j] ? 0 : k))
+					break;
+			if (g.n != g0.n || j < g0.n) {
+				bad++;
+				tap_diag("%s: %s shifted by %zu", what,
+				    positives[i].rule, k);
+			}
+			free(shifted);
+		}
+		free(line);
+	}
+	ok(n == sizeof positives / sizeof positives[0],
+	    "%s: every positive found", what);
+	ok(bad == 0, "%s: same findings behind 1 to 19 spaces", what);
+}
+
+static void
+test_prefilter(struct scanner *sc)
+{
+	struct got	 g;
+	const char	*s;
+	char		 buf[256];
+
+	test_shifts(sc, "prefilter");
+
+	/* Keywords match in any case. */
+	scan(sc, "PASSWORD: \"dGswUxxBhKp5Kh!\"", &g);
+	ok(g.n == 1 && strcmp(g.rule[0], "generic-password") == 0,
+	    "upper-case keyword PASSWORD");
+	scan(sc, "x-Api-KEY: f1eT4Tiek0g2m0Zs92LjbZrxiHyC3tJZ", &g);
+	ok(g.n == 1 && strcmp(g.rule[0], "generic-api-key") == 0,
+	    "mixed-case keyword Api-KEY");
+	scan(sc, "Token: GHP_zdWbELg9qAD0P97XOD07V15pmLrBtr2JeSbZ", &g);
+	is_int(g.n, 0, "a keyword in another case does not loosen the pattern");
+
+	/* Short lines (only the tail path) and a 3-byte keyword at the end. */
+	scan(sc, "sg.", &g);
+	is_int(g.n, 0, "a bare 3-byte keyword is no finding");
+	ok(scanner_skip(sc, "sg.", 3) == 0, "3-byte keyword ending the buffer");
+	ok(scanner_skip(sc, "xx eyJ", 6) == 0, "eyJ ending the buffer");
+	ok(scanner_skip(sc, "ey", 2) == 2, "part of a keyword is none");
+
+	/* scanner_skip over whole lines. */
+	s = "START RequestId: 1\nplain line\n";
+	ok(scanner_skip(sc, s, strlen(s)) == strlen(s),
+	    "skip: no keyword, whole buffer");
+	s = "one\ntwo\nkey 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 x\nafter\n";
+	ok(scanner_skip(sc, s, strlen(s)) == 8,
+	    "skip: start of the line with the keyword");
+	s = "one\nhooks.sla\nck.com\n";
+	ok(scanner_skip(sc, s, strlen(s)) == strlen(s),
+	    "skip: a keyword cut by a newline is none");
+	snprintf(buf, sizeof buf, "%s\n%s\n", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    "bbbbbbbbbbbbbb sk_live_8A80wmLLA8rhz303f9yl9bHg");
+	ok(scanner_skip(sc, buf, strlen(buf)) == 32,
+	    "skip: keyword in the second round of a line");
+	scanner_reset(sc);
+	scanner_scan_line(sc, "-----BEGIN RSA PRIVATE KEY-----", 31, collect, &g);
+	ok(scanner_skip(sc, "plain\n", 6) == 0,
+	    "skip: every line while a multi-line key is followed");
+	scanner_reset(sc);
+	ok(scanner_skip(sc, "plain\n", 6) == 6, "skip: not after a reset");
+}
+
+/* A keyword shorter than 3 bytes: the automaton alone, same findings. */
+static void
+test_prefilter_fallback(void)
+{
+	struct scanner_rules	*r;
+	struct scanner		*sc;
+	struct got		 g;
+	char			 err[512];
+	const char		*s;
+
+	r = scanner_rules_parse("[rule zq-token]\nkeywords = zq\n"
+	    "pattern = (zq[0-9]{12})\n", "f.rules", err, sizeof err);
+	sc = scanner_new(r, err, sizeof err);
+	if (!ok(sc != NULL, "scanner with a 2-byte keyword")) {
+		scanner_rules_free(r);
+		return;
+	}
+	test_shifts(sc, "automaton");
+	scan(sc, "id=zq123456789012", &g);
+	ok(g.n == 1 && strcmp(g.rule[0], "zq-token") == 0,
+	    "2-byte keyword rule fires");
+	s = "one\nid=zq123456789012\n";
+	ok(scanner_skip(sc, s, strlen(s)) == 4, "automaton: skip");
+	ok(scanner_skip(sc, "one\ntwo\n", 8) == 8, "automaton: skip all");
+	scanner_free(sc);
+	scanner_rules_free(r);
+}
+
 static void
 test_rulefile(void)
 {
@@ -430,7 +547,9 @@ main(void)
 	test_rules(sc);
 	test_boundaries(sc);
 	test_pem(sc);
+	test_prefilter(sc);
 	scanner_free(sc);
+	test_prefilter_fallback();
 	test_fingerprint();
 	test_rulefile();
 	return tap_done();
