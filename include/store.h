@@ -199,6 +199,7 @@ enum store_outbox_status {
 	STORE_OUTBOX_DELIVERED = 1,
 	STORE_OUTBOX_EXPIRED = 2,
 	STORE_OUTBOX_FAILED = 3		/* permanent, not retried */
+#define STORE_OUTBOX_NSTATUS	4
 };
 struct store_outbox {
 	char			 id[STORE_ID_LEN + 1];
@@ -243,6 +244,9 @@ int	 store_outbox_retry(struct store *, const char *id, int64_t next_due,
 int	 store_outbox_fail(struct store *, const char *id, const char *error);
 /* Pending rows with expires <= now become expired; *expired may be NULL. */
 int	 store_outbox_expire(struct store *, int64_t now, int64_t *expired);
+/* Rows per status (indexed by enum store_outbox_status), one sink or all. */
+int	 store_outbox_counts(struct store *, const char *sink,
+	    int64_t counts[STORE_OUTBOX_NSTATUS]);
 /*
  * Pending rows of sink (NULL: all) and the age at now of the oldest one
  * (0 if none).

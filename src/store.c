@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "store_int.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -312,6 +314,34 @@ fail:
 	return -1;
 }
 
+/*
+ * SQLite creates PATH-wal and PATH-shm as whoever opens the database first.
+ * When root runs `status` or `check` by hand against the daemon's state
+ * (a DynamicUser), give those files to the database's owner so that the
+ * daemon can still open them afterwards.
+ */
+static void
+store_match_owner(const char *path)
+{
+	static const char	*sfx[] = { "-wal", "-shm" };
+	struct stat		 db, sb;
+	char			 side[PATH_MAX];
+	size_t			 i;
+
+	if (geteuid() != 0 || stat(path, &db) == -1 || db.st_uid == 0)
+		return;
+	for (i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		if ((size_t)snprintf(side, sizeof side, "%s%s", path, sfx[i]) >=
+		    sizeof side || lstat(side, &sb) == -1 ||
+		    !S_ISREG(sb.st_mode) ||
+		    (sb.st_uid == db.st_uid && sb.st_gid == db.st_gid))
+			continue;
+		if (chown(side, db.st_uid, db.st_gid) == -1)
+			log_warn("%s: cannot give it to uid %u: %s", side,
+			    (unsigned)db.st_uid, strerror(errno));
+	}
+}
+
 struct store *
 store_open(const char *path, int flags, char *err, size_t errlen)
 {
@@ -361,6 +391,7 @@ store_open(const char *path, int flags, char *err, size_t errlen)
 	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	if (store_schema_open(s, err, errlen) == -1)
 		goto fail;
+	store_match_owner(path);
 	return s;
 fail:
 	store_close(s);

@@ -265,6 +265,37 @@ store_outbox_stats(struct store *s, const char *sink, int64_t now,
 }
 
 int
+store_outbox_counts(struct store *s, const char *sink,
+    int64_t counts[STORE_OUTBOX_NSTATUS])
+{
+	sqlite3_stmt	*st;
+	int		 rc, status;
+
+	memset(counts, 0, sizeof counts[0] * STORE_OUTBOX_NSTATUS);
+	if (sink != NULL)
+		st = store_stmt(s, STMT_OUTBOX_COUNTS, "SELECT status, count(*) "
+		    "FROM outbox WHERE sink = ?1 GROUP BY status");
+	else
+		st = store_stmt(s, STMT_OUTBOX_COUNTS_ALL, "SELECT status, "
+		    "count(*) FROM outbox GROUP BY status");
+	if (st == NULL)
+		return -1;
+	if (sink != NULL && store_bind_text(s, st, 1, sink) == -1) {
+		store_done(st);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		status = sqlite3_column_int(st, 0);
+		if (status >= 0 && status < STORE_OUTBOX_NSTATUS)
+			counts[status] = sqlite3_column_int64(st, 1);
+	}
+	store_done(st);
+	if (rc != SQLITE_DONE)
+		return store_dberr(s, "outbox counts");
+	return 0;
+}
+
+int
 store_outbox_prune(struct store *s, int64_t before, int64_t *removed)
 {
 	sqlite3_stmt	*st;

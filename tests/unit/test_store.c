@@ -596,6 +596,19 @@ test_outbox(struct store *s)
 	memset(&r, 0, sizeof r);
 	store_outbox_get(s, c, collect_row, &r);
 	ok(r.status[0] == STORE_OUTBOX_FAILED, "c failed");
+	{
+		int64_t	cnt[STORE_OUTBOX_NSTATUS], all[STORE_OUTBOX_NSTATUS];
+
+		ok(store_outbox_counts(s, "hook", cnt) == 0 &&
+		    cnt[STORE_OUTBOX_EXPIRED] == 1 &&
+		    cnt[STORE_OUTBOX_PENDING] == 0, "counts per sink");
+		ok(store_outbox_counts(s, NULL, all) == 0 &&
+		    all[STORE_OUTBOX_FAILED] == 1 &&
+		    all[STORE_OUTBOX_EXPIRED] >= 1 &&
+		    all[STORE_OUTBOX_DELIVERED] + all[STORE_OUTBOX_PENDING] +
+		    all[STORE_OUTBOX_EXPIRED] + all[STORE_OUTBOX_FAILED] == 4,
+		    "counts over every sink");
+	}
 	is_int(store_outbox_get(s, "0123", collect_row, &r), 0, "get missing");
 	ok(store_outbox_prune(s, 1001, &n) == 0 && n == 2,
 	    "prune: finished rows created before");
