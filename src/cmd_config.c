@@ -1,7 +1,8 @@
 /*
  * cwguard config check|iam-policy|cost: validate the config and print the
  * effective one (secrets masked). --online goes on in cmd_config_online()
- * (the AWS layer); iam-policy and cost are not built yet.
+ * (the AWS layer); iam-policy prints the least-privilege policy; cost is not
+ * built yet.
  */
 #include "autoconf.h"
 
@@ -16,7 +17,7 @@
 
 static const char config_usage[] =
     "usage: cwguard config check [--online]\n"
-    "       cwguard config iam-policy\n"
+    "       cwguard config iam-policy [--account ID] [--audit]\n"
     "       cwguard config cost\n";
 
 static const struct {
@@ -30,7 +31,8 @@ static const struct {
 	  "one FILE:LINE: message per error on stderr when not.\n"
 	  "  --online  also resolve credentials and secret references and\n"
 	  "            call sts:GetCallerIdentity\n" },
-	{ "iam-policy", "usage: cwguard config iam-policy\n",
+	{ "iam-policy",
+	    "usage: cwguard config iam-policy [--account ID] [--audit]\n",
 	  "Print the least-privilege IAM policy this config needs.\n" },
 	{ "cost", "usage: cwguard config cost\n",
 	  "Estimate the monthly AWS API cost of this config.\n" },

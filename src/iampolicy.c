@@ -200,8 +200,6 @@ static void
 ip_audit(struct ip_doc *d)
 {
 	static const char *const list[] = { "lambda:ListFunctions", NULL };
-	static const char *const conf[] = { "lambda:GetFunctionConfiguration",
-	    NULL };
 	static const char *const roles[] = { "iam:GetRolePolicy",
 	    "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", NULL };
 	static const char *const pols[] = { "iam:GetPolicy",
@@ -210,9 +208,6 @@ ip_audit(struct ip_doc *d)
 
 	st = ip_stmt_new(d, "AuditLambdaList", list);
 	ip_list_add(&st->resources, xstrdup("*"));
-	st = ip_stmt_new(d, "AuditLambdaConfiguration", conf);
-	ip_list_add(&st->resources, xasprintf("arn:%s:lambda:%s:%s:function:*",
-	    d->partition, d->region, d->account));
 	st = ip_stmt_new(d, "AuditRolePolicies", roles);
 	ip_list_add(&st->resources, xasprintf("arn:%s:iam::%s:role/*",
 	    d->partition, d->account));
