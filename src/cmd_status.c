@@ -336,11 +336,12 @@ status_outbox(struct status *st)
 {
 	const struct config_sink	*sk;
 	int64_t				 depth, oldest, d, o;
+	int64_t				 counts[STORE_OUTBOX_NSTATUS];
 	char				 age[32];
 	cJSON				*obj, *arr, *e;
 
 	if (store_outbox_stats(st->store, NULL, (int64_t)st->ctx->now, &depth,
-	    &oldest) == -1)
+	    &oldest) == -1 || store_outbox_counts(st->store, NULL, counts) == -1)
 		return -1;
 	obj = cJSON_CreateObject();
 	arr = cJSON_CreateArray();
@@ -361,6 +362,12 @@ status_outbox(struct status *st)
 		cJSON_AddStringToObject(obj, "type", "outbox");
 		cJSON_AddNumberToObject(obj, "depth", (double)depth);
 		cJSON_AddNumberToObject(obj, "oldest_age", (double)oldest);
+		cJSON_AddNumberToObject(obj, "delivered",
+		    (double)counts[STORE_OUTBOX_DELIVERED]);
+		cJSON_AddNumberToObject(obj, "failed",
+		    (double)counts[STORE_OUTBOX_FAILED]);
+		cJSON_AddNumberToObject(obj, "expired",
+		    (double)counts[STORE_OUTBOX_EXPIRED]);
 		cJSON_AddItemToObject(obj, "sinks", arr);
 		status_json_print(obj);
 		return 0;
@@ -378,6 +385,10 @@ status_outbox(struct status *st)
 			printf("; %s %lld", cJSON_GetObjectItem(e,
 			    "sink")->valuestring, (long long)d);
 	}
+	if (counts[STORE_OUTBOX_FAILED] > 0 || counts[STORE_OUTBOX_EXPIRED] > 0)
+		printf("; undelivered: %lld failed, %lld expired",
+		    (long long)counts[STORE_OUTBOX_FAILED],
+		    (long long)counts[STORE_OUTBOX_EXPIRED]);
 	putchar('\n');
 	cJSON_Delete(obj);
 	cJSON_Delete(arr);

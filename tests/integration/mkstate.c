@@ -107,6 +107,9 @@ main(int argc, char **argv)
 	check(store_outbox_enqueue(s, "sns-oncall", "{\"version\":1}",
 	    now - 600, now + 86400, id), "outbox");
 	check(store_outbox_delivered(s, id), "delivered");
+	check(store_outbox_enqueue(s, "sns-oncall", "{\"version\":1}",
+	    now - 900, now + 86400, id), "outbox");
+	check(store_outbox_fail(s, id, "HTTP 404"), "failed");
 
 	check(store_cycle_put(s, "api", now - 60, 1, ""), "cycle");
 	check(store_cycle_put(s, "lambda", now - 120, 0,

@@ -94,6 +94,8 @@ t.ok('\x1b' not in out and 'evil\\x1b[2J' in out,
      'terminal escapes in names are escaped', repr(out[-400:]))
 t.ok('outbox: 2 pending, oldest 5m; sns-oncall 2' in out,
      'outbox depth, oldest pending age, per sink', out)
+t.ok('undelivered: 1 failed, 0 expired' in out,
+     'outbox rows that will not be delivered are counted', out)
 t.ok('failed lambda' in ' '.join(out.split()) and
      'AccessDeniedException' in out, 'last cycle of each source', out)
 t.ok(' '.join(out.split()).count('ok api ') == 1, 'the ok cycle', out)
@@ -134,6 +136,8 @@ t.ok(ob and ob[0]['depth'] == 2 and 290 <= ob[0]['oldest_age'] <= 400 and
      ob[0]['sinks'] == [{'sink': 'sns-oncall', 'depth': 2,
                          'oldest_age': ob[0]['oldest_age']}],
      'json: outbox', ob)
+t.ok(ob and ob[0]['failed'] == 1 and ob[0]['expired'] == 0 and
+     ob[0]['delivered'] == 1, 'json: outbox status counts', ob)
 cy = {o['source']: o for o in objs if o.get('type') == 'cycle'}
 t.ok(set(cy) == {'api', 'lambda'} and cy['lambda']['ok'] is False and
      cy['api']['ok'] is True, 'json: cycles', cy)
