@@ -696,15 +696,15 @@ scanner_scan_line(struct scanner *sc, const char *line, size_t len,
 size_t
 scanner_skip(struct scanner *sc, const char *buf, size_t len)
 {
-	size_t	off;
+	const char	*nl;
+	size_t		 off;
 
 	if (sc->pem_active)
 		return 0;
 	if ((off = scanner_ac_first(sc->ac, buf, len)) >= len)
 		return len;
-	while (off > 0 && buf[off - 1] != '\n')
-		off--;
-	return off;
+	nl = off > 0 ? memrchr(buf, '\n', off) : NULL;
+	return nl == NULL ? 0 : (size_t)(nl - buf) + 1;
 }
 
 int

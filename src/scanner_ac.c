@@ -7,8 +7,9 @@
  * transition entries so the hot loop is one load and one test per byte.
  *
  * When every keyword has at least 3 bytes, a faster first stage runs
- * instead: a filter over the 4-grams of the input (bytes ORed with 0x20,
- * a superset of ASCII case folding) hashed into a byte table that marks
+ * instead: a filter over the 4-grams of the input (bytes ORed with 0xa0:
+ * a superset of ASCII case folding that also maps the other bytes onto 64
+ * values, so a 3-byte keyword needs only 64 entries) hashed into a byte table that marks
  * the first 4-gram of every keyword (a 3-byte keyword with every possible
  * 4th byte). 16 positions are hashed at once with SSE2 (pmaddwd); a
  * portable loop computing the same hash is used without SSE2. Only a
@@ -39,12 +40,14 @@
 #define QC1		0x9e37
 #define QC2		0x7f4b
 #define QMIN		3	/* shortest keyword the filter handles */
+#define QFOLD		0xa0	/* ORed into every byte hashed */
+#define QFOLD4		0xa0a0a0a0u
 
 struct ac_kw {
 	unsigned char	*text;		/* folded to lower case */
 	size_t		 len;
 	size_t		 anchor;	/* offset of the 4-gram the filter marks */
-	uint32_t	 key;		/* its bytes ORed with 0x20 (3: padded) */
+	uint32_t	 key;		/* its bytes ORed with QFOLD (3: padded) */
 	uint64_t	*rules;		/* words bits */
 	int		 next;		/* chain in the key hash, -1 ends */
 };
@@ -222,10 +225,10 @@ ac_kw_add(struct scanner_ac *ac, const unsigned char *kw, size_t len,
 	k->len = len;
 	k->anchor = anchor_of(kw, len);
 	kw += k->anchor;
-	k->key = (uint32_t)(kw[0] | 0x20) | (uint32_t)(kw[1] | 0x20) << 8 |
-	    (uint32_t)(kw[2] | 0x20) << 16;
+	k->key = (uint32_t)(kw[0] | QFOLD) | (uint32_t)(kw[1] | QFOLD) << 8 |
+	    (uint32_t)(kw[2] | QFOLD) << 16;
 	if (len > 3)
-		k->key |= (uint32_t)(kw[3] | 0x20) << 24;
+		k->key |= (uint32_t)(kw[3] | QFOLD) << 24;
 	k->rules = xcalloc(ac->words, sizeof *k->rules);
 	k->rules[rule / 64] |= (uint64_t)1 << (rule % 64);
 	k->next = -1;
@@ -285,7 +288,7 @@ fast_build(struct scanner_ac *ac)
 		k = &ac->kws[i];
 		if (k->len == 3) {
 			for (c = 0; c < 256; c++) {
-				h = qhash(k->key | (uint32_t)(c | 0x20) << 24);
+				h = qhash(k->key | (uint32_t)(c | QFOLD) << 24);
 				ac->qtab[h] = 1;
 			}
 			k->next = ac->short_kws;
@@ -481,7 +484,7 @@ fast_tail(const struct scanner_ac *ac, const unsigned char *p, size_t i,
 				q[j] = p[i + j];
 			x = load4(q);
 		}
-		x |= 0x20202020u;
+		x |= QFOLD4;
 		h = qhash(x);
 		if (ac->qtab[h] &&
 		    verify(ac, p, i, len, x, first ? NULL : hits)) {
@@ -502,11 +505,12 @@ fast_tail(const struct scanner_ac *ac, const unsigned char *p, size_t i,
 static inline unsigned int
 qround(const uint8_t *qtab, const unsigned char *s, uint32_t idx[16])
 {
-	const __m128i	or20 = _mm_set1_epi8(0x20);
+	const __m128i	or20 = _mm_set1_epi8((char)QFOLD);
 	const __m128i	mul = _mm_set1_epi32((int)((uint32_t)QC2 << 16 | QC1));
 	const __m128i	msk = _mm_set1_epi32((int)QMASK);
 	__m128i		v;
 	unsigned int	acc = 0;
+	uint64_t	lo, hi;
 	int		k;
 
 	for (k = 0; k < 4; k++) {
@@ -514,9 +518,12 @@ qround(const uint8_t *qtab, const unsigned char *s, uint32_t idx[16])
 		v = _mm_madd_epi16(_mm_or_si128(v, or20), mul);
 		v = _mm_and_si128(_mm_srli_epi32(v, QSHIFT), msk);
 		_mm_store_si128((__m128i *)(void *)(idx + 4 * k), v);
+		/* The table lookups from registers, not from idx. */
+		lo = (uint64_t)_mm_cvtsi128_si64(v);
+		hi = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v));
+		acc |= qtab[(uint32_t)lo] | qtab[lo >> 32] |
+		    qtab[(uint32_t)hi] | qtab[hi >> 32];
 	}
-	for (k = 0; k < 16; k++)
-		acc |= qtab[idx[k]];
 	return acc;
 }
 
@@ -537,7 +544,7 @@ qcheck(const struct scanner_ac *ac, const unsigned char *p, size_t i,
 		h = idx[(j % 4) * 4 + j / 4];
 		if (!ac->qtab[h])
 			continue;
-		if (verify(ac, p, i + j, len, load4(s + j) | 0x20202020u,
+		if (verify(ac, p, i + j, len, load4(s + j) | QFOLD4,
 		    first ? NULL : hits)) {
 			*any = 1;
 			if (first)
@@ -556,10 +563,25 @@ fast_run(const struct scanner_ac *ac, const char *buf, size_t len,
 	const unsigned char	*p = (const unsigned char *)buf;
 #ifdef __SSE2__
 	uint32_t		 idx[16] __attribute__((aligned(16)));
+	uint32_t		 idx2[16] __attribute__((aligned(16)));
 	unsigned char		 pad[48];
+	unsigned int		 a0, a1;
 	size_t			 i, b, n, r;
 
-	for (i = 0; i + 19 <= len; i += 16)
+	/* Two rounds, one branch: 32 positions, the loads reach i + 34. */
+	for (i = 0; i + 35 <= len; i += 32) {
+		a0 = qround(ac->qtab, p + i, idx);
+		a1 = qround(ac->qtab, p + i + 16, idx2);
+		if (__builtin_expect((a0 | a1) == 0, 1))
+			continue;
+		if (a0 && (r = qcheck(ac, p, i, 16, len, p + i, idx, hits,
+		    first, any)) < len)
+			return r;
+		if (a1 && (r = qcheck(ac, p, i + 16, 16, len, p + i + 16, idx2,
+		    hits, first, any)) < len)
+			return r;
+	}
+	for (; i + 19 <= len; i += 16)
 		if (__builtin_expect(qround(ac->qtab, p + i, idx), 0) &&
 		    (r = qcheck(ac, p, i, 16, len, p + i, idx, hits, first,
 		    any)) < len)
