@@ -13,11 +13,19 @@ bytes=$(wc -c < "$file")
 cat "$file" > /dev/null		# warm the cache
 
 runs=${RUNS:-5}
-secs() {	# best seconds of wall time of "$@" over $runs runs
+out=$(mktemp /tmp/scan_bench_out.XXXXXX)
+big=$(mktemp /tmp/scan_bench.XXXXXX)
+trap 'rm -f "$big" "$out"' EXIT
+# secs OUT CMD...: best seconds of wall time of CMD over $runs runs, its
+# output to OUT. grep's goes to a file: GNU grep stops at the first match
+# when its output is /dev/null, which would flatter it.
+secs() {
+	o=$1
+	shift
 	i=0
 	while [ $i -lt "$runs" ]; do
 		s=$(date +%s.%N)
-		taskset -c 0 "$@" > /dev/null 2>&1 || true
+		taskset -c 0 "$@" > "$o" 2>&1 || true
 		e=$(date +%s.%N)
 		echo "$s $e"
 		i=$((i + 1))
@@ -25,9 +33,9 @@ secs() {	# best seconds of wall time of "$@" over $runs runs
 }
 mbs() { echo "$bytes $1" | awk '{ printf "%.0f", $1 / $2 / 1e6 }'; }
 
-t_cat=$(secs cat "$file")
-t_grep=$(secs grep -E -c 'AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|xox[bp]-|sk_live_|-----BEGIN' "$file")
-t_scan=$(secs "$tool" scan "$file")
+t_cat=$(secs /dev/null cat "$file")
+t_grep=$(secs "$out" grep -E -c 'AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|xox[bp]-|sk_live_|-----BEGIN' "$file")
+t_scan=$(secs /dev/null "$tool" scan "$file")
 engine=$(taskset -c 0 "$tool" bench "$file" "$runs")
 echo "file: $file ($bytes bytes)"
 printf '%-28s %8s s %8s MB/s\n' "cat" "$t_cat" "$(mbs "$t_cat")"
@@ -36,8 +44,6 @@ printf '%-28s %8s s %8s MB/s\n' "scan (whole command)" "$t_scan" "$(mbs "$t_scan
 echo "engine in memory: $engine"
 echo "$t_cat $t_grep $t_scan" | awk '{ printf "ratios: scan/cat %.1fx slower, scan/grep %.2fx\n", $3 / $1, $3 / $2 }'
 
-big=$(mktemp /tmp/scan_bench.XXXXXX)
-trap 'rm -f "$big"' EXIT
 for i in 1 2 3 4 5 6 7 8 9 10; do cat "$file"; done > "$big"
 for f in "$file" "$big"; do
 	rss=$( { /usr/bin/time -f '%M' "$tool" scan "$f" > /dev/null; } 2>&1 | tail -1)

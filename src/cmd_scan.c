@@ -194,7 +194,7 @@ static int
 scan_fd(struct scanner *sc, struct scan_out *o, int fd)
 {
 	char	*buf, *nl;
-	size_t	 have = 0, start, keep = SCANNER_CHUNK_OVERLAP;
+	size_t	 have = 0, start, keep = SCANNER_CHUNK_OVERLAP, used = 0;
 	ssize_t	 n;
 	int	 rc = 0, segmented = 0;
 
@@ -212,6 +212,8 @@ scan_fd(struct scanner *sc, struct scan_out *o, int fd)
 		if (n == 0)
 			break;
 		have += (size_t)n;
+		if (have > used)
+			used = have;
 		start = 0;
 		if (segmented && (nl = memchr(buf, '\n', have)) != NULL) {
 			/* The end of a long line: its last segment. */
@@ -246,7 +248,7 @@ scan_fd(struct scanner *sc, struct scan_out *o, int fd)
 	} else
 		o->line--;
 	(void)scanner_finish(sc, scan_report, o);
-	util_wipe(buf, SCAN_LINE_MAX + SCAN_BLOCK);
+	util_wipe(buf, used);	/* only what was written: no page faults */
 	free(buf);
 	return rc;
 }

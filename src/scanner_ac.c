@@ -70,6 +70,12 @@ struct scanner_ac {
 	int		*head;		/* nhead chains by key, -1 empty */
 	size_t		 nhead;
 	int		 short_kws;	/* chain of the 3-byte keywords */
+	/* keywords added, put in the trie only if the filter cannot run */
+	struct ac_pend {
+		unsigned char	*text;	/* folded */
+		size_t		 len, rule;
+	}		*pend;
+	size_t		 npend, cappend;
 };
 
 static void
@@ -126,6 +132,9 @@ scanner_ac_free(struct scanner_ac *ac)
 		free(ac->kws[i].rules);
 	}
 	free(ac->kws);
+	for (i = 0; i < ac->npend; i++)
+		free(ac->pend[i].text);
+	free(ac->pend);
 	free(ac->head);
 	free(ac->qtab);
 	free(ac);
@@ -238,11 +247,9 @@ int
 scanner_ac_add(struct scanner_ac *ac, const char *kw, size_t len,
     size_t rule)
 {
-	unsigned char	folded[AC_KW_MAX];
-
-	uint32_t	s = 0, n;
-	size_t		i;
-	unsigned char	c;
+	struct ac_pend	*pd;
+	unsigned char	 folded[AC_KW_MAX];
+	size_t		 i;
 
 	if (ac->built || len == 0 || len > AC_KW_MAX || rule >= ac->nrules)
 		return -1;
@@ -252,8 +259,30 @@ scanner_ac_add(struct scanner_ac *ac, const char *kw, size_t len,
 		ac->fast = 0;
 	else
 		ac_kw_add(ac, folded, len, rule);
+	if (ac->npend == ac->cappend) {
+		ac->cappend = ac->cappend ? ac->cappend * 2 : 64;
+		ac->pend = xreallocarray(ac->pend, ac->cappend,
+		    sizeof *ac->pend);
+	}
+	pd = &ac->pend[ac->npend++];
+	pd->text = xmalloc(len);
+	memcpy(pd->text, folded, len);
+	pd->len = len;
+	pd->rule = rule;
+	return 0;
+}
+
+/* Puts a folded keyword in the trie. */
+static void
+trie_add(struct scanner_ac *ac, const unsigned char *kw, size_t len,
+    size_t rule)
+{
+	uint32_t	s = 0, n;
+	size_t		i;
+	unsigned char	c;
+
 	for (i = 0; i < len; i++) {
-		c = folded[i];
+		c = kw[i];
 		n = ac->delta[s * 256 + c];
 		if (n == 0) {
 			n = ac_state_new(ac);
@@ -262,7 +291,6 @@ scanner_ac_add(struct scanner_ac *ac, const char *kw, size_t len,
 		s = n;
 	}
 	ac->out[s * ac->words + rule / 64] |= (uint64_t)1 << (rule % 64);
-	return 0;
 }
 
 /* The filter table and the verification chains. */
@@ -309,6 +337,19 @@ scanner_ac_build(struct scanner_ac *ac)
 	uint32_t	*queue, *dfa, s, t, f;
 	size_t		 qh = 0, qt = 0, c, w, k;
 	int		 used[256];
+
+	if (ac->built)
+		return;
+	if (ac->fast && ac->nkws > 0) {
+		/* The filter alone: no automaton to build. */
+		fast_build(ac);
+		ac->built = 1;
+		return;
+	}
+	ac->fast = 0;
+	for (k = 0; k < ac->npend; k++)
+		trie_add(ac, ac->pend[k].text, ac->pend[k].len,
+		    ac->pend[k].rule);
 
 	/* Alphabet: every byte with an edge somewhere gets a class. */
 	memset(used, 0, sizeof used);
@@ -366,8 +407,6 @@ scanner_ac_build(struct scanner_ac *ac)
 	free(ac->delta);
 	ac->delta = dfa;
 	ac->built = 1;
-	if (ac->fast)
-		fast_build(ac);
 }
 
 /* The automaton; stops at the first keyword if first. */
