@@ -122,13 +122,18 @@ has_prefix_ci(const char *s, size_t len, const char *p)
 static int
 contains_ci(const char *s, size_t len, const char *w)
 {
-	size_t	n = strlen(w), i;
+	size_t		n = strlen(w), i;
+	unsigned char	c0, c;
 
-	if (n > len)
-		return 0;
-	for (i = 0; i + n <= len; i++)
-		if (strncasecmp(s + i, w, n) == 0)
+	if (n > len || n == 0)
+		return n == 0;
+	/* The first byte inline: strncasecmp only where it can match. */
+	c0 = (unsigned char)w[0] | 0x20;
+	for (i = 0; i + n <= len; i++) {
+		c = (unsigned char)s[i];
+		if ((c | 0x20) == c0 && strncasecmp(s + i, w, n) == 0)
 			return 1;
+	}
 	return 0;
 }
 
