@@ -577,12 +577,15 @@ qcheck(const struct scanner_ac *ac, const unsigned char *p, size_t i,
     uint64_t *hits, int first, int *any)
 {
 	size_t		j;
-	uint32_t	h;
+	unsigned int	m = 0;
 
-	for (j = 0; j < n; j++) {
-		h = idx[(j % 4) * 4 + j / 4];
-		if (!ac->qtab[h])
-			continue;
+	/* The marked positions as bits first: no branch per position. */
+	for (j = 0; j < 16; j++)
+		m |= (unsigned int)ac->qtab[idx[j]] << ((j % 4) * 4 + j / 4);
+	m &= (1u << n) - 1;
+	while (m != 0) {
+		j = (size_t)__builtin_ctz(m);
+		m &= m - 1;
 		if (verify(ac, p, i + j, len, load4(s + j) | QFOLD4,
 		    first ? NULL : hits)) {
 			*any = 1;
