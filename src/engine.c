@@ -4,9 +4,15 @@
  */
 #include "autoconf.h"
 
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "alert.h"
 #include "aws.h"
@@ -53,6 +59,41 @@ struct engine {
 	void			*done_arg;
 };
 
+/*
+ * Holds PATH.lock while the database is opened: store_open() creates and
+ * migrates a new file before store_lock() can be taken, and two cron runs
+ * creating the same file at once would otherwise race. Returns the fd
+ * (close it to release) or -1 with err.
+ */
+static int
+engine_open_lock(const char *path, double wait, char *err, size_t errlen)
+{
+	struct timespec	 ts = { 0, 50 * 1000 * 1000 };
+	char		 lockpath[1100];
+	double		 deadline;
+	int		 fd;
+
+	snprintf(lockpath, sizeof lockpath, "%s.lock", path);
+	fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		snprintf(err, errlen, "cannot open lock file %s: %s", lockpath,
+		    strerror(errno));
+		return -1;
+	}
+	deadline = util_monotonic() + wait;
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if ((errno != EWOULDBLOCK && errno != EINTR) ||
+		    util_monotonic() >= deadline) {
+			snprintf(err, errlen, "state database %s is locked by "
+			    "another cwguard; gave up after %.1fs", path, wait);
+			close(fd);
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return fd;
+}
+
 struct engine *
 engine_new(const struct config *cfg, const struct engine_options *opt,
     char *err, size_t errlen)
@@ -68,6 +109,7 @@ engine_new(const struct config *cfg, const struct engine_options *opt,
 	const char		*region, *path;
 	char			 e2[400];
 	size_t			 n;
+	int			 lockfd = -1;
 
 	if (opt == NULL) {
 		memset(&defopt, 0, sizeof defopt);
@@ -77,8 +119,13 @@ engine_new(const struct config *cfg, const struct engine_options *opt,
 	e = xcalloc(1, sizeof *e);
 	e->cfg = cfg;
 	path = opt->state != NULL ? opt->state : cfg->state;
-	if ((e->store = store_open(path, STORE_CREATE, e2,
-	    sizeof e2)) == NULL) {
+	if (opt->lock_wait >= 0 && (lockfd = engine_open_lock(path,
+	    opt->lock_wait, err, errlen)) == -1)
+		goto fail;
+	e->store = store_open(path, STORE_CREATE, e2, sizeof e2);
+	if (lockfd != -1)
+		close(lockfd);
+	if (e->store == NULL) {
 		snprintf(err, errlen, "state database: %s", e2);
 		goto fail;
 	}

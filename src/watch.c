@@ -469,11 +469,14 @@ watch_new(const struct config *cfg, const struct config_watch *cw,
 	w->aws = aws;
 	w->store = store;
 	detector_params_default(&w->dp);
-	w->dp.min_requests = cw->min_requests;
-	w->dp.min_errors = cw->min_errors;
-	w->dp.min_ratio = cw->min_ratio;
-	w->dp.alpha = cw->alpha;
-	w->dp.ceiling = cw->ceiling;
+	if (cw->kind != CONFIG_WATCH_METRIC) {
+		/* the count keys; a metric watch uses the state machine only */
+		w->dp.min_requests = cw->min_requests;
+		w->dp.min_errors = cw->min_errors;
+		w->dp.min_ratio = cw->min_ratio;
+		w->dp.alpha = cw->alpha;
+		w->dp.ceiling = cw->ceiling;
+	}
 	w->dp.for_periods = cw->for_periods;
 	w->dp.resolve_after = cw->resolve_after;
 	w->dp.repeat = cw->repeat;

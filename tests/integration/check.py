@@ -302,6 +302,42 @@ try:
          'overlap: database integrity ok')
     t.ok(db_rows(db, 'SELECT count(*) FROM alert WHERE state != 0') ==
          [(0,)], 'overlap: no state invented')
+    # 10. every kind: apigw (REST and HTTP), alb, metric (robust)
+    scenario(load('watch-kinds.json'))
+    c = write(os.path.join(d, 'kinds.conf'),
+              '[cwguard]\nstate = %s/kinds.db\n[aws]\nregion = us-east-1\n'
+              '[watch api]\nkind = apigw\napis = orders-api/prod, '
+              'a1b2c3d4/*\nperiod = 5m\n'
+              '[watch lb]\nkind = alb\nload_balancers = web\n'
+              'signals = 5xx, elb5xx\nperiod = 5m\n'
+              '[watch cpu]\nkind = metric\nnamespace = AWS/EC2\n'
+              'metric = CPUUtilization\n'
+              'dimensions = InstanceId=i-0123456789abcdef0\n'
+              'stat = Average\nperiod = 5m\n' % d)
+    rc, out, err = check(c, 300)
+    t.ok(rc == 0 and perf(out).get('entities') == '4',
+         'kinds: REST + HTTP API, ALB, metric: 4 entities (per-method '
+         'metrics are not entities)', out + err)
+    rc, out, err = check(c, 1200)
+    t.ok(rc == 1 and 'api/orders-api/prod 5xx pending' in out and
+         'lb/app/web/0123456789abcdef elb5xx pending' in out and
+         'cpu/i-0123456789abcdef0 value pending' in out,
+         'kinds: three pending after one anomalous 5-minute period', out)
+    rc, out, err = check(c, 1800, json_out=True)
+    al = {(j['watch'], j['entity'], j['signal']): j for j in jlines(out)
+          if j['type'] == 'alert'}
+    t.ok(rc == 2 and set(al) == {
+        ('api', 'orders-api/prod', '5xx'),
+        ('lb', 'app/web/0123456789abcdef', 'elb5xx'),
+        ('cpu', 'i-0123456789abcdef0', 'value')},
+        'kinds: REST 5XXError, ALB ELB 5xx and CPU fire', out + err)
+    a = al.get(('api', 'orders-api/prod', '5xx'), {})
+    t.ok(a.get('errors') == 150 and a.get('at') == '2026-01-01T00:20:00Z',
+         'kinds: apigw counts 5XXError over Count, at = end of period', a)
+    a = al.get(('cpu', 'i-0123456789abcdef0', 'value'), {})
+    t.ok(a.get('value') == 95 and 15 < a.get('baseline', 0) < 25 and
+         a.get('score', 0) > 5 and 'errors' not in a,
+         'kinds: metric alert carries value, median and score', a)
 finally:
     sim.stop()
     subprocess.run(['rm', '-rf', d])
