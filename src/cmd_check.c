@@ -294,8 +294,10 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 		check_list_open(&msg, eng, cfg, 0);
 	} else {
 		status = CHECK_EX_OK;
-		buf_printf(&msg, "%lld entit%s watched, nothing firing",
-		    run.res.entities, run.res.entities == 1 ? "y" : "ies");
+		buf_printf(&msg, "%d source%s, %lld entit%s watched, "
+		    "nothing firing", run.res.sources,
+		    run.res.sources == 1 ? "" : "s", run.res.entities,
+		    run.res.entities == 1 ? "y" : "ies");
 	}
 	if (status != CHECK_EX_UNKNOWN && run.res.failed > 0)
 		buf_printf(&msg, "; also failed: %s", run.res.error);

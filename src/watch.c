@@ -648,6 +648,26 @@ watch_floor(int64_t t, int64_t p)
 	return q * p;
 }
 
+/*
+ * How far back CloudWatch still has data of this period: high resolution
+ * 3 hours, 1 minute 15 days, 5 minutes 63 days, 1 hour 455 days.
+ */
+static int64_t
+watch_history(int64_t want, int64_t period)
+{
+	int64_t	keep;
+
+	if (period < 60)
+		keep = 3 * 3600;
+	else if (period < 300)
+		keep = 15 * 86400;
+	else if (period < 3600)
+		keep = 63 * 86400;
+	else
+		keep = 455 * 86400;
+	return want < keep ? want : keep;
+}
+
 static void
 watch_data_cb(const struct cw_data *d, const char *error, void *arg,
     int boot)
@@ -744,7 +764,7 @@ watch_fetch(struct watch *w)
 		}
 		if (isnew && metric)
 			/* the robust detector replays the history */
-			start = w->judge_from - cw->baseline;
+			start = w->judge_from - watch_history(cw->baseline, P);
 	}
 	w->fstart = watch_floor(start, P) - ctx;
 	/* bootstrap: hourly history before the fine window */

@@ -338,6 +338,23 @@ try:
     t.ok(a.get('value') == 95 and 15 < a.get('baseline', 0) < 25 and
          a.get('score', 0) > 5 and 'errors' not in a,
          'kinds: metric alert carries value, median and score', a)
+    # 11. a logs source: a new secret finding is CRITICAL, once
+    sc = load('logs-secrets.json')
+    sc['credentials'].append({'access_key_id': KEY[0],
+                              'secret_access_key': KEY[1]})
+    scenario(sc)
+    c = write(os.path.join(d, 'logs.conf'),
+              '[cwguard]\nstate = %s/logs.db\n[aws]\nregion = us-east-1\n'
+              '[logs lambda]\nlog_groups = /aws/lambda/*\nlookback = 2h\n'
+              % d)
+    rc, out, err = check(c, 3600)
+    t.ok(rc == 2 and 'new secret finding' in out and
+         int(perf(out).get('findings', 0)) >= 1,
+         'logs: a new secret finding: CRITICAL, counted in perfdata',
+         out + err)
+    rc, out, err = check(c, 3660)
+    t.ok(rc == 0 and perf(out).get('findings') == '0',
+         'logs: the same secret again is not new: OK', out + err)
 finally:
     sim.stop()
     subprocess.run(['rm', '-rf', d])
