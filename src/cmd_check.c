@@ -18,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 #include "alert.h"
 #include "buf.h"
 #include "cmd.h"
@@ -106,7 +108,7 @@ check_list_open(struct buf *b, struct engine *eng, const struct config *cfg,
 	const struct watch_open	*o;
 	struct config_watch	*cw;
 	struct watch		*w;
-	char			 v[32], bl[32], esc[600];
+	char			 v[32], bl[32];
 	size_t			 i, j, shown = 0, total = 0;
 	int			 rate;
 
@@ -123,11 +125,9 @@ check_list_open(struct buf *b, struct engine *eng, const struct config *cfg,
 				continue;
 			check_fmt_value(v, sizeof v, o->value, rate);
 			check_fmt_value(bl, sizeof bl, o->baseline, rate);
-			log_escape(o->entity, strlen(o->entity), esc,
-			    sizeof esc);
 			buf_printf(b, "%s%s/%s %s %s (%s vs %s)",
-			    b->len ? ", " : "", watch_name(w), esc, o->signal,
-			    firing ? "firing" : "pending", v, bl);
+			    b->len ? ", " : "", watch_name(w), o->entity,
+			    o->signal, firing ? "firing" : "pending", v, bl);
 			shown++;
 		}
 	}
@@ -139,34 +139,40 @@ static void
 check_print_json_summary(int status, const struct engine_result *res,
     const char *message)
 {
-	char	esc[1200];
+	cJSON	*o;
+	char	*js;
 
-	log_escape(message, strlen(message), esc, sizeof esc);
-	printf("{\"type\":\"check\",\"status\":\"%s\",\"exit\":%d,"
-	    "\"firing\":%lld,\"pending\":%lld,\"entities\":%lld,"
-	    "\"metrics_requested\":%lld,\"findings\":%lld,\"message\":\"",
-	    check_status_name[status], status, res->firing, res->pending,
-	    res->entities, res->metrics_requested, res->findings);
-	/* log_escape leaves '"' alone: escape it for JSON */
-	for (char *p = esc; *p != '\0'; p++) {
-		if (*p == '"')
-			fputs("\\\"", stdout);
-		else
-			putchar(*p);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", "check");
+	cJSON_AddStringToObject(o, "status", check_status_name[status]);
+	cJSON_AddNumberToObject(o, "exit", status);
+	cJSON_AddNumberToObject(o, "firing", (double)res->firing);
+	cJSON_AddNumberToObject(o, "pending", (double)res->pending);
+	cJSON_AddNumberToObject(o, "entities", (double)res->entities);
+	cJSON_AddNumberToObject(o, "metrics_requested",
+	    (double)res->metrics_requested);
+	cJSON_AddNumberToObject(o, "findings", (double)res->findings);
+	cJSON_AddStringToObject(o, "message", message);
+	if ((js = cJSON_PrintUnformatted(o)) != NULL) {
+		printf("%s\n", js);
+		cJSON_free(js);
 	}
-	printf("\"}\n");
+	cJSON_Delete(o);
 }
 
 static int
 check_output(struct cmd_ctx *ctx, int status, const char *message,
     const struct engine_result *res)
 {
+	char	esc[2048];
+
 	if (ctx->json)
 		check_print_json_summary(status, res, message);
 	else
 		printf("CWGUARD %s - %s | 'firing'=%lld;;;0 'pending'=%lld;;;0 "
 		    "'entities'=%lld;;;0 'metrics_requested'=%lld;;;0 "
-		    "'findings'=%lld;;;0\n", check_status_name[status], message,
+		    "'findings'=%lld;;;0\n", check_status_name[status],
+		    log_escape(message, strlen(message), esc, sizeof esc),
 		    res->firing, res->pending, res->entities,
 		    res->metrics_requested, res->findings);
 	fflush(stdout);
