@@ -8,6 +8,15 @@
  *
  * Each value is judged only against data before it (no lookahead), then
  * added to the history.
+ *
+ * Three rules share one event logic (one alert per run of anomalous values,
+ * then `holdoff` values of silence): (1) the score beyond `threshold` at a
+ * new high (low) of the last `record` values; (2) the score beyond
+ * `context_threshold` and above every |score| of the last `novelty` values
+ * (contextual novelty: e.g. a flat day where the profile has a peak);
+ * (3) a level shift, the median of the last `level_len` values against the
+ * median and MAD of the `level_window` values before them, beyond
+ * `level_threshold` and above every level score of the last `novelty` values.
  */
 #ifndef CWG_ROBUST_H
 #define CWG_ROBUST_H
@@ -38,7 +47,22 @@ struct robust_params {
 						   scores, 1..16 (1 = this one alone) */
 	int			 record;	/* alert only on a new high (low) of
 						   the last `record` values, 0 = off */
+	double			 context_threshold; /* rule 2: |score| this high
+						   and above every |score| of the last
+						   `novelty` values; 0 = off */
+	double			 level_threshold; /* rule 3: level-shift score
+						   this high and above every one of
+						   the last `novelty` values; 0 = off */
+	int			 level_len;	/* values in the recent median, 1..32 */
+	int			 level_window;	/* values before them for the
+						   reference median and MAD, >= 8 */
+	int			 novelty;	/* values rules 2 and 3 look back,
+						   0..ROBUST_WINDOW (0 = any) */
 };
+
+#define ROBUST_RULE_RECORD	1	/* score beyond threshold, new high/low */
+#define ROBUST_RULE_LEVEL	2	/* level shift beyond level_threshold */
+#define ROBUST_RULE_CONTEXT	3	/* score beyond context_threshold */
 
 struct robust_result {
 	double	 score;		/* signed robust z (0 when not judged) */
@@ -48,6 +72,8 @@ struct robust_result {
 	int	 seasonal;	/* 0 none, 1 hour-of-day pool, 2 hour-of-week */
 	int	 anomalous;	/* score beyond threshold in direction */
 	int	 alert;		/* 1 on the first anomalous value of an event */
+	double	 level;		/* level-shift score (0 when not computed) */
+	int	 rule;		/* ROBUST_RULE_* that raised the alert, or 0 */
 };
 
 struct robust;

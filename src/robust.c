@@ -11,11 +11,12 @@
  * seen) and an absolute floor.
  *
  * Alerts: the score is the mean of the last `smooth` z-scores; a run of
- * values beyond the threshold is one event with at most one alert, raised at
- * its first value that is also a new high (low) of the last `record` values,
- * and not within `holdoff` values of the previous alert.  On bursty series
- * a z-score alone fires at every burst; the anomalies worth a page are the
- * most extreme values in days.
+ * values beyond any rule's threshold is one event with at most one alert,
+ * raised at its first value that meets a rule (see robust.h: a new high or
+ * low of the last `record` values; a score or a level shift larger than any
+ * in the last `novelty` values), and not within `holdoff` values of the
+ * previous alert.  On bursty series a z-score alone fires at every burst;
+ * the anomalies worth a page are the most extreme values in days.
  */
 #include "autoconf.h"
 
@@ -30,9 +31,10 @@
 #include "xmalloc.h"
 
 #define ROBUST_MAGIC	0x52425354u	/* "RBST" */
-#define ROBUST_VERSION	1u
+#define ROBUST_VERSION	2u
 #define MAD_TO_SIGMA	1.4826
 #define ROBUST_SMOOTH_MAX 16
+#define ROBUST_LEVEL_MAX 32
 
 /* Everything here is plain data, so a state is saved with one memcpy. */
 struct robust_state {
@@ -51,6 +53,8 @@ struct robust_state {
 	int32_t		 win_head;	/* next slot to write */
 	int32_t		 win_count;
 	double		 win[ROBUST_WINDOW];
+	double		 zring[ROBUST_WINDOW];	/* |score|, ring aligned with win */
+	double		 lring[ROBUST_WINDOW];	/* |level-shift score|, same ring */
 	uint8_t		 slot_head[ROBUST_SLOTS];
 	uint8_t		 slot_count[ROBUST_SLOTS];
 	double		 slot[ROBUST_SLOTS][ROBUST_SLOT_DEPTH];
@@ -73,8 +77,13 @@ robust_params_default(struct robust_params *p)
 	p->rel_floor = 0.05;
 	p->abs_floor = 0.0;
 	p->holdoff = 100;
-	p->record = 1000;
-	p->smooth = 2;
+	p->record = 1400;
+	p->smooth = 3;
+	p->context_threshold = 8.0;
+	p->level_threshold = 4.0;
+	p->level_len = 8;
+	p->level_window = 256;
+	p->novelty = 2000;
 }
 
 int
@@ -103,6 +112,18 @@ robust_params_check(const struct robust_params *p, char *err, size_t errlen)
 		why = "smooth must be 1 .. 16";
 	else if (p->record < 0 || p->record > ROBUST_WINDOW)
 		why = "record out of range";
+	else if (!(p->context_threshold >= 0) ||
+	    !isfinite(p->context_threshold))
+		why = "context_threshold must be >= 0";
+	else if (!(p->level_threshold >= 0) || !isfinite(p->level_threshold))
+		why = "level_threshold must be >= 0";
+	else if (p->level_len < 1 || p->level_len > ROBUST_LEVEL_MAX)
+		why = "level_len must be 1 .. 32";
+	else if (p->level_window < 8 ||
+	    p->level_window + p->level_len - 1 > ROBUST_WINDOW)
+		why = "level_window out of range";
+	else if (p->novelty < 0 || p->novelty > ROBUST_WINDOW)
+		why = "novelty out of range";
 	if (why == NULL)
 		return 0;
 	if (err != NULL && errlen > 0)
@@ -258,17 +279,24 @@ recent_range(const struct robust_state *s, int n, double *lo, double *hi)
 	}
 }
 
+/* z beyond t (> 0) in the configured direction. */
 static int
-beyond(const struct robust *r, double z)
+beyond_t(const struct robust *r, double z, double t)
 {
 	switch (r->p.direction) {
 	case ROBUST_UP:
-		return z >= r->p.threshold;
+		return z >= t;
 	case ROBUST_DOWN:
-		return z <= -r->p.threshold;
+		return z <= -t;
 	default:
-		return fabs(z) >= r->p.threshold;
+		return fabs(z) >= t;
 	}
+}
+
+static int
+beyond(const struct robust *r, double z)
+{
+	return beyond_t(r, z, r->p.threshold);
 }
 
 /* The last n values of the window, oldest first, copied into out. */
@@ -388,13 +416,70 @@ remember(struct robust_state *s, time_t t, double x)
 	s->seen++;
 }
 
+/*
+ * Level shift: the median of the last level_len values (x included) against
+ * the median of the level_window values before them, in units of their
+ * scale (1.4826 * MAD), floored as in judge().
+ */
+static double
+level_shift(const struct robust *r, double x)
+{
+	const struct robust_state *s = &r->s;
+	double	 v[ROBUST_WINDOW], a[ROBUST_LEVEL_MAX], med, mad, ma;
+	double	 scale, floor_, level;
+	int	 n, m = r->p.level_len, lw = r->p.level_window, i;
+
+	n = window_copy(s, lw + m - 1, v);
+	if (n < lw + m - 1)
+		return 0;
+	for (i = 0; i < m - 1; i++)
+		a[i] = v[lw + i];
+	a[m - 1] = x;
+	ma = median(a, m);
+	level = 0;
+	for (i = 0; i < lw; i++)
+		level += fabs(v[i]);
+	floor_ = r->p.rel_floor * level / lw;
+	if (s->qstep > floor_)
+		floor_ = s->qstep;
+	if (r->p.abs_floor > floor_)
+		floor_ = r->p.abs_floor;
+	median_mad(v, lw, &med, &mad);
+	scale = MAD_TO_SIGMA * mad;
+	if (scale < floor_)
+		scale = floor_;
+	if (scale <= 0)
+		return ma == med ? 0 : (ma > med ? HUGE_VAL : -HUGE_VAL);
+	return (ma - med) / scale;
+}
+
+/* The largest of ring[] (aligned with the window) over the last n values. */
+static double
+ring_max(const struct robust_state *s, const double *ring, int n)
+{
+	double	 m = 0;
+	int	 i, at;
+
+	if (n > s->win_count)
+		n = s->win_count;
+	at = s->win_head;
+	for (i = 0; i < n; i++) {
+		if (--at < 0)
+			at = ROBUST_WINDOW - 1;
+		if (ring[at] > m)
+			m = ring[at];
+	}
+	return m;
+}
+
 int
 robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 {
 	struct robust_state	*s = &r->s;
 	struct robust_result	 res;
-	double			 lo, hi, raw;
-	int			 record, i, at;
+	double			 lo, hi, raw, zl = 0;
+	int			 record, context = 0, level = 0, i, at;
+	int			 high = 0;
 
 	memset(&res, 0, sizeof(res));
 	if (!isfinite(x) || (s->seen > 0 && (int64_t)t <= s->last_t)) {
@@ -416,25 +501,47 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 		s->zhist[s->zhead] = raw;
 		s->zhead = (s->zhead + 1) % ROBUST_SMOOTH_MAX;
 	}
-	/* a new high (low) of the last `record` values */
+	/* rule 1: beyond threshold and a new high (low) of `record` values */
 	record = 1;
 	if (r->p.record > 0) {
 		recent_range(s, r->p.record, &lo, &hi);
 		record = (res.score > 0 && x > hi) || (res.score < 0 && x < lo);
 	}
+	record = record && res.judged && beyond(r, res.score);
+	/* rule 2: a score never seen in the last `novelty` values */
+	if (res.judged && r->p.context_threshold > 0 &&
+	    beyond_t(r, res.score, r->p.context_threshold)) {
+		high = 1;
+		context = fabs(res.score) > ring_max(s, s->zring,
+		    r->p.novelty);
+	}
+	/* rule 3: a level shift never seen in the last `novelty` values */
+	if (res.judged && r->p.level_threshold > 0) {
+		zl = level_shift(r, x);
+		if (beyond_t(r, zl, r->p.level_threshold)) {
+			high = 1;
+			level = fabs(zl) > ring_max(s, s->lring,
+			    r->p.novelty);
+		}
+	}
+	res.level = zl;
+	s->zring[s->win_head] = res.judged ? fabs(res.score) : 0;
+	s->lring[s->win_head] = fabs(zl);
 	remember(s, t, x);
 
-	if (res.judged && beyond(r, res.score)) {
+	if (res.judged && (beyond(r, res.score) || high)) {
 		res.anomalous = 1;
 		/*
 		 * An event is a run of anomalous values.  It raises one alert,
-		 * at its first value that is also a new high (low) of the last
-		 * `record` values, and not within holdoff values of the
-		 * previous alert.
+		 * at its first value that meets one of the rules, and not
+		 * within holdoff values of the previous alert.
 		 */
-		if (!s->in_event && record && (s->last_alert == 0 ||
+		if (!s->in_event && (record || context || level) &&
+		    (s->last_alert == 0 ||
 		    s->seen - s->last_alert > (uint64_t)r->p.holdoff)) {
 			res.alert = 1;
+			res.rule = record ? ROBUST_RULE_RECORD : (level ?
+			    ROBUST_RULE_LEVEL : ROBUST_RULE_CONTEXT);
 			s->last_alert = s->seen;
 			s->in_event = 1;
 		}

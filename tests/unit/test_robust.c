@@ -23,7 +23,10 @@ noise(void)
 	return (lcg_state >> 8) / (double)(1u << 23) - 1.0;
 }
 
-/* Parameters without the record rule, so each rule is tested alone. */
+/*
+ * Parameters without the record, context and level rules, so each rule is
+ * tested alone.
+ */
 static void
 plain_params(struct robust_params *p)
 {
@@ -31,6 +34,8 @@ plain_params(struct robust_params *p)
 	p->threshold = 5;
 	p->record = 0;
 	p->holdoff = 0;
+	p->context_threshold = 0;
+	p->level_threshold = 0;
 }
 
 struct feed {
@@ -352,6 +357,110 @@ test_holdoff_record(void)
 }
 
 static void
+test_level_shift(void)
+{
+	struct robust_params	 p;
+	struct robust_result	 res;
+	struct robust		*r;
+	int			 i, mode, first, rule, n;
+	double			 v;
+
+	/* 10 +- 0.5, then from 300 a step of +3: point z under 8 */
+	for (mode = 0; mode < 2; mode++) {
+		plain_params(&p);
+		p.smooth = 1;
+		p.threshold = 8;
+		if (mode == 1) {
+			p.level_threshold = 4;
+			p.level_len = 8;
+			p.level_window = 128;
+			p.novelty = 1000;
+		}
+		r = robust_new(&p);
+		lcg_state = 11;
+		first = -1;
+		rule = 0;
+		for (i = 0, n = 0; i < 600; i++) {
+			v = 10 + 0.5 * noise() + (i >= 300 ? 3 : 0);
+			if (robust_update(r, T0 + i * STEP, v, &res) == 1) {
+				if (n++ == 0) {
+					first = i;
+					rule = res.rule;
+				}
+			}
+		}
+		if (mode == 0)
+			is_int(n, 0, "level rule off: the step does not "
+			    "reach the point threshold");
+		else {
+			is_int(n, 1, "level rule: the step alerts once");
+			ok(first >= 300 && first < 308,
+			    "level rule: alert within the level_len (%d)",
+			    first);
+			is_int(rule, ROBUST_RULE_LEVEL, "level rule named");
+		}
+		robust_free(r);
+	}
+}
+
+static void
+test_context(void)
+{
+	struct robust_params	 p;
+	struct robust_result	 res;
+	struct robust		*r;
+	int			 i, at[3] = { 0, 0, 0 }, rules = 1;
+	double			 v;
+
+	/* the point rule out of reach, the context rule at 6 */
+	plain_params(&p);
+	p.smooth = 1;
+	p.threshold = 1000;
+	p.context_threshold = 6;
+	p.novelty = 1000;
+	r = robust_new(&p);
+	lcg_state = 5;
+	for (i = 0; i < 400; i++) {
+		v = 10 + 0.5 * noise();
+		if (i == 200)
+			v = 16;		/* z about 12 */
+		if (i == 250)
+			v = 15;		/* z about 10: not new */
+		if (i == 300)
+			v = 20;		/* z about 20: new */
+		if (robust_update(r, T0 + i * STEP, v, &res) == 1) {
+			if (i == 200 || i == 250 || i == 300)
+				at[(i - 200) / 50]++;
+			else
+				at[1] += 100;
+			if (res.rule != ROBUST_RULE_CONTEXT)
+				rules = 0;
+		}
+	}
+	is_int(at[0], 1, "context: the first large score alerts");
+	is_int(at[1], 0, "context: a smaller one later does not");
+	is_int(at[2], 1, "context: a larger one does");
+	ok(rules, "context rule named");
+	robust_free(r);
+
+	plain_params(&p);
+	p.context_threshold = -1;
+	is_int(robust_params_check(&p, NULL, 0), -1,
+	    "negative context_threshold refused");
+	plain_params(&p);
+	p.level_len = 33;
+	is_int(robust_params_check(&p, NULL, 0), -1, "level_len over cap refused");
+	plain_params(&p);
+	p.level_window = ROBUST_WINDOW;
+	p.level_len = 2;
+	is_int(robust_params_check(&p, NULL, 0), -1,
+	    "level_window + level_len over the window refused");
+	plain_params(&p);
+	p.novelty = ROBUST_WINDOW + 1;
+	is_int(robust_params_check(&p, NULL, 0), -1, "novelty over cap refused");
+}
+
+static void
 test_persist(void)
 {
 	struct robust_params	 p;
@@ -407,6 +516,8 @@ main(void)
 	test_seasonal();
 	test_short_history();
 	test_holdoff_record();
+	test_level_shift();
+	test_context();
 	test_persist();
 	return tap_done();
 }
