@@ -1123,13 +1123,19 @@ logsrc_stop(struct logsrc *ls)
 
 	if (ls == NULL)
 		return;
-	/* Calls in flight now own their task. */
+	/*
+	 * Calls in flight now own their task. A query that is already
+	 * running (its GetQueryResults in flight) is stopped now: its reply
+	 * is only freed when it comes.
+	 */
 	while ((c = LIST_FIRST(&ls->calls)) != NULL) {
 		LIST_REMOVE(c, entry);
 		if (c->task != NULL) {
 			TAILQ_REMOVE(&ls->running, c->task, entry);
 			ls->inflight--;
 			c->task->ls = NULL;
+			if (c->kind != CALL_START && c->task->query_id != NULL)
+				stop_query(ls->aws, c->task->query_id);
 		}
 		c->ls = NULL;
 	}

@@ -3,6 +3,9 @@
 Scenario:
   "imds": {"role": "cwguard-role", "access_key_id": AKID}   (AKID must be in
           "credentials"; its secret/token/expires are served)
+          or {"role": ..., "rotate": SECONDS}: every fetch issues new
+          temporary credentials that expire SECONDS later (simulated time),
+          as an instance role rotates them
   "ecs":  {"path": "/ecs/credentials", "authorization": "TOKEN",
            "access_key_id": AKID}
 """
@@ -54,6 +57,18 @@ def imds(state, method, path, headers, body):
         return (200, 'text/plain', role) if role else \
             (404, 'text/plain', 'Not Found')
     if role and path == base + role:
+        if cfg.get('rotate'):
+            c = state.issue_temp(
+                'arn:aws:sts::%s:assumed-role/%s/i-sim' % (state.data.account,
+                                                           role),
+                'AROASIM%s:i-sim' % role.upper()[:12], int(cfg['rotate']))
+            with state.lock:
+                state.imds_issued = getattr(state, 'imds_issued', 0) + 1
+            return 200, 'text/plain', json.dumps({
+                'Code': 'Success', 'LastUpdated': iso(state.now()),
+                'Type': 'AWS-HMAC', 'AccessKeyId': c['access_key_id'],
+                'SecretAccessKey': c['secret_access_key'],
+                'Token': c['session_token'], 'Expiration': iso(c['expires'])})
         doc = _cred_doc(state, cfg.get('access_key_id'), True)
         if doc:
             return 200, 'text/plain', doc

@@ -144,6 +144,7 @@ class State:
             out['signature_checks'] = self.stats['signature']['checked']
             out['signature_failures'] = self.stats['signature']['failed']
             out['now'] = self.now()
+            out['imds_issued'] = getattr(self, 'imds_issued', 0)
             return out
 
     # -- faults ----------------------------------------------------------
