@@ -27,6 +27,7 @@
 #include "engine.h"
 #include "log.h"
 #include "loop.h"
+#include "secretref.h"
 #include "util.h"
 #include "watch.h"
 #include "xmalloc.h"
@@ -48,6 +49,56 @@ struct check_run {
 	int			 finished;
 	struct engine_result	 res;
 };
+
+struct check_secrets {
+	int			 done;
+	int			 failed;
+	char			 error[400];
+};
+
+static void
+check_secrets_done(int nfailed, const char *error, void *arg)
+{
+	struct check_secrets	*cs = arg;
+
+	cs->done = 1;
+	cs->failed = nfailed;
+	if (error != NULL)
+		util_strlcpy(cs->error, error, sizeof cs->error);
+}
+
+static int
+check_secrets_finished(void *arg)
+{
+	return ((struct check_secrets *)arg)->done;
+}
+
+/*
+ * Sinks may hold ${secretsmanager:} references: resolve them before the
+ * outbox is flushed. A failure is not fatal to the check: the
+ * notifications stay queued and are retried by the next run.
+ */
+static void
+check_resolve_secrets(struct engine *eng, struct config *cfg)
+{
+	struct secretref	*sr;
+	struct check_secrets	*cs;
+
+	/* Heap: on a timeout the fetches still hold both until cancelled. */
+	cs = xcalloc(1, sizeof *cs);
+	sr = secretref_new(engine_aws(eng), cfg->secret_ttl);
+	if (secretref_resolve(sr, cfg, time(NULL), check_secrets_done, cs) >
+	    0 && !cs->done)
+		(void)loop_run_until(check_secrets_finished, cs, 30);
+	if (!cs->done || cs->failed > 0)
+		log_warn("check: secret references not resolved (%s); "
+		    "notifications that need them stay queued",
+		    cs->error[0] ? cs->error : "timed out");
+	if (cs->done) {
+		secretref_free(sr);
+		free(cs);
+	}
+}
 
 static void
 check_done(const struct engine_result *res, void *arg)
@@ -262,6 +313,8 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 		buf_printf(&msg, "%s", err);
 		goto unknown;
 	}
+	if (!dry)
+		check_resolve_secrets(eng, cfg);
 	report = alert_batch_new();
 	memset(&run, 0, sizeof run);
 	if (engine_cycle_once(eng, now, dry ? ENGINE_DRY_RUN : 0, report,

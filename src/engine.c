@@ -332,7 +332,7 @@ engine_source_done(struct engine *e)
 	if (--e->pending > 0 || e->dying)
 		return;
 	if (e->outbox != NULL && !(e->flags & ENGINE_DRY_RUN)) {
-		if (outbox_flush(e->outbox, e->now, engine_outbox_done, e, err,
+		if (outbox_flush(e->outbox, time(NULL), engine_outbox_done, e, err,
 		    sizeof err) == 0)
 			return;
 		log_warn("outbox: %s", err);

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -823,7 +824,8 @@ store_rows(struct task *t, const struct logsrc_results *res)
 		ls->stored_end = last;
 		return 0;
 	}
-	if (alert_batch_enqueue(batch, ls->store, ls->ctx, ls->now, err,
+	/* Delivery runs on the wall clock, whatever the data time. */
+	if (alert_batch_enqueue(batch, ls->store, ls->ctx, time(NULL), err,
 	    sizeof err) == -1) {
 		alert_batch_free(batch);
 		(void)store_rollback(ls->store);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alert.h"
 #include "config.h"
@@ -557,7 +558,8 @@ watch_commit(struct watch *w, char *err, size_t errlen)
 	if (batch != NULL && alert_batch_count(batch) > 0) {
 		ctx.account = w->account;
 		ctx.region = w->region;
-		if (alert_batch_enqueue(batch, w->store, &ctx, w->now, err,
+		/* Delivery runs on the wall clock, whatever the data time. */
+		if (alert_batch_enqueue(batch, w->store, &ctx, time(NULL), err,
 		    errlen) == -1)
 			goto fail;
 	}
