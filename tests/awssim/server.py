@@ -93,6 +93,12 @@ class Handler(BaseHTTPRequestHandler):
         if 'malformed' in fault:
             self.state.bump('faults', 'malformed')
             body = body[:max(1, len(body) // 2)] + b'\x00{<'
+        if 'oversize' in fault:
+            # A well-formed answer padded past any sane cap: the client
+            # must refuse it by size, not choke on it.
+            self.state.bump('faults', 'oversize')
+            pad = max(0, fault['oversize']['bytes'] - len(body))
+            body = body + b' ' * pad
         clen = len(body)
         if 'truncate' in fault:
             self.state.bump('faults', 'truncated')

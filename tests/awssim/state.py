@@ -17,7 +17,8 @@ THROTTLE = {
     'lambda': ('TooManyRequestsException', 429),
 }
 
-FAULT_KINDS = ('throttle', 'error', 'delay', 'truncate', 'malformed', 'close')
+FAULT_KINDS = ('throttle', 'error', 'delay', 'truncate', 'malformed', 'close',
+               'oversize')
 
 
 def _nested():
@@ -160,7 +161,8 @@ class State:
              'status': int(rule.get('status', 503)),
              'code': rule.get('code'),
              'message': rule.get('message', 'injected by awssim'),
-             'seconds': float(rule.get('seconds', rule.get('delay', 1.0)))}
+             'seconds': float(rule.get('seconds', rule.get('delay', 1.0))),
+             'bytes': int(rule.get('bytes', 9 * 1024 * 1024))}
         with self.lock:
             self.faults.append(r)
 

@@ -129,7 +129,17 @@ try:
     sim.ctl('POST', 'faults', {'clear': True, 'rules': [
         {'service': 'sts', 'operation': 'GetCallerIdentity',
          'kind': 'error', 'status': 503, 'count': 1000}]})
+    st0 = sim.ctl('GET', 'stats')['requests']['sts'].get('GetCallerIdentity')
     online('5xx storm', envok, 'env', want_rc=1, more=['503'])
+    st1 = sim.ctl('GET', 'stats')['requests']['sts'].get('GetCallerIdentity')
+    t.ok(st1 - st0 == 5, '5xx storm: exactly 5 attempts (the bounded '
+         'retries), then the error (%d)' % (st1 - st0))
+
+    sim.ctl('POST', 'faults', {'clear': True, 'rules': [
+        {'service': 'sts', 'operation': 'GetCallerIdentity',
+         'kind': 'oversize', 'bytes': 9 * 1024 * 1024}]})
+    online('body over the cap', envok, 'env', want_rc=1,
+           more=['over 8388608 bytes'])
     sim.ctl('POST', 'faults', {'clear': True})
 finally:
     sim.stop()
