@@ -124,9 +124,11 @@ aws_endpoint_parse_override(const char *v, const char *var,
 		ep->base_path[plen] = '\0';
 	}
 	/* Lower-case the host as it is signed and sent. */
-	for (authlen = 0; ep->host[authlen] != '\0'; authlen++)
+	for (authlen = 0; ep->host[authlen] != '\0'; authlen++) {
 		ep->host[authlen] = (char)tolower((unsigned char)
 		    ep->host[authlen]);
+		ep->url[schemelen + authlen] = ep->host[authlen];
+	}
 	return 0;
 }
 
