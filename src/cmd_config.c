@@ -1,8 +1,8 @@
 /*
  * cwguard config check|iam-policy|cost: validate the config and print the
  * effective one (secrets masked). --online goes on in cmd_config_online()
- * (the AWS layer); iam-policy prints the least-privilege policy; cost is not
- * built yet.
+ * (the AWS layer); iam-policy prints the least-privilege policy; cost the
+ * estimated monthly AWS cost (src/cost.c).
  */
 #include "autoconf.h"
 
@@ -13,12 +13,13 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "cost.h"
 #include "iampolicy.h"
 
 static const char config_usage[] =
     "usage: cwguard config check [--online]\n"
     "       cwguard config iam-policy [--account ID] [--audit]\n"
-    "       cwguard config cost\n";
+    "       cwguard config cost [--offline]\n";
 
 static const struct {
 	const char	*name;
@@ -34,8 +35,8 @@ static const struct {
 	{ "iam-policy",
 	    "usage: cwguard config iam-policy [--account ID] [--audit]\n",
 	  "Print the least-privilege IAM policy this config needs.\n" },
-	{ "cost", "usage: cwguard config cost\n",
-	  "Estimate the monthly AWS API cost of this config.\n" },
+	{ "cost", "usage: cwguard config cost [--offline]\n",
+	  "Estimate the monthly AWS cost of this config.\n" },
 };
 
 static int
@@ -139,11 +140,10 @@ cmd_config(struct cmd_ctx *ctx, int argc, char **argv)
 	/* iam-policy parses its own options (--account, --audit). */
 	if (strcmp(config_subs[i].name, "iam-policy") == 0)
 		return iampolicy_cmd(ctx, argc - 1, argv + 1);
+	/* cost too (--offline). */
+	if (strcmp(config_subs[i].name, "cost") == 0)
+		return cost_cmd(ctx, argc - 1, argv + 1);
 	if ((rc = config_sub_help(i, argc - 1, argv + 1, &online)) != -1)
 		return rc;
-	if (i == 0)
-		return config_check(ctx, online);
-	fprintf(stderr, "cwguard: config %s: not built yet\n",
-	    config_subs[i].name);
-	return CMD_EX_UNAVAILABLE;
+	return config_check(ctx, online);
 }

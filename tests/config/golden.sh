@@ -69,7 +69,7 @@ done
 cases="$cases example/cwguard.conf"
 # The command line of `config`: argv, expected exit code.
 cli_cases='config:64 config_--help:0 config_bogus:64 config_check_--help:0
-config_check_--bogus:64 config_iam-policy:0 config_cost:69'
+config_check_--bogus:64 config_iam-policy:0 config_cost_--offline:0'
 n=0
 for c in $cases $cli_cases; do
 	n=$((n + 1))
