@@ -125,6 +125,15 @@ int	 store_datapoint_range(struct store *, const char *watch,
 /* Deletes datapoints with period_start < before; *removed may be NULL. */
 int	 store_datapoint_prune(struct store *, int64_t before,
 	    int64_t *removed);
+/* The same for the series of one watch only. */
+int	 store_datapoint_prune_watch(struct store *, const char *watch,
+	    int64_t before, int64_t *removed);
+/*
+ * Deletes series rows left without datapoints and rollups whose alert row
+ * is absent, or OK with last_period < before (that row goes too): what an
+ * entity that vanished leaves once its data is pruned.
+ */
+int	 store_series_prune(struct store *, int64_t before, int64_t *removed);
 
 /* Hourly rollups per (watch, entity, signal, hour). */
 struct store_rollup {
@@ -299,6 +308,15 @@ int	 store_ptr_seen(struct store *, const char *source, const char *ptr,
 /* Forgets ptrs of source (NULL: all) with ts < before. */
 int	 store_ptr_prune(struct store *, const char *source, int64_t before,
 	    int64_t *removed);
+
+/*
+ * Outside a transaction: when free pages are at least min_free (0..1) of
+ * the file, gives them back to the file system (incremental vacuum; a
+ * file made without auto_vacuum is converted once with a full VACUUM),
+ * then checkpoints the WAL so the file shrinks. *freed (may be NULL): the
+ * pages the file lost. 0, or -1 with store_error().
+ */
+int	 store_vacuum(struct store *, double min_free, int64_t *freed);
 
 /* Last cycle per source (a watch, a logs source, "outbox"...). */
 struct store_cycle {

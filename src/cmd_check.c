@@ -27,6 +27,7 @@
 #include "engine.h"
 #include "log.h"
 #include "loop.h"
+#include "retention.h"
 #include "secretref.h"
 #include "util.h"
 #include "watch.h"
@@ -328,6 +329,10 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 		    CHECK_TIMEOUT);
 		goto unknown;
 	}
+	/* At most hourly: a failure is logged, the check's answer stands. */
+	if (!dry && retention_maybe(engine_store(eng), cfg, now, NULL, err,
+	    sizeof err) == -1)
+		log_warn("%s", err);
 
 	if (ctx->json) {
 		for (i = 0; i < alert_batch_count(report); i++) {

@@ -31,6 +31,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "outbox.h"
+#include "retention.h"
 #include "sdnotify.h"
 #include "secretref.h"
 #include "store.h"
@@ -81,6 +82,7 @@ struct daemon {
 	ev_timer		 secret_timer;
 	ev_timer		 drain_timer;
 	ev_timer		 settle_timer;
+	ev_timer		 retention_timer;
 	int			 stopping;
 	int			 reload_wanted;
 	int			 secrets_busy;
@@ -275,6 +277,20 @@ daemon_secret_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	d->secrets_busy = 1;
 	(void)secretref_resolve(d->secrets, d->cfg, time(NULL),
 	    daemon_secrets_done, d);
+}
+
+/* Hourly pruning (retention_maybe keeps the time in the store). */
+static void
+daemon_retention_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon	*d = w->data;
+	char		 err[512];
+
+	if (d->stopping || d->reload_wanted || d->eng == NULL)
+		return;
+	if (retention_maybe(engine_store(d->eng), d->cfg, time(NULL), NULL,
+	    err, sizeof err) == -1)
+		log_warn("%s", err);
 }
 
 static void
@@ -575,6 +591,9 @@ daemon_start(struct daemon *d, char *err, size_t errlen)
 	ev_timer_set(&d->secret_timer, (double)d->cfg->secret_ttl,
 	    (double)d->cfg->secret_ttl);
 	ev_timer_start(loop, &d->secret_timer);
+	ev_timer_stop(loop, &d->retention_timer);
+	ev_timer_set(&d->retention_timer, 60, RETENTION_INTERVAL / 6);
+	ev_timer_start(loop, &d->retention_timer);
 	if (engine_outbox(d->eng) != NULL)
 		outbox_start(engine_outbox(d->eng));
 	for (i = 0; i < d->nsources; i++)
@@ -625,6 +644,7 @@ daemon_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 			logsrc_stop(d->sources[i].obj);
 	}
 	ev_timer_stop(loop, &d->secret_timer);
+	ev_timer_stop(loop, &d->retention_timer);
 	if (engine_outbox(d->eng) != NULL)
 		outbox_stop(engine_outbox(d->eng));
 	ev_timer_set(&d->drain_timer, DAEMON_DRAIN, 0);
@@ -755,6 +775,8 @@ cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 	d.drain_timer.data = &d;
 	ev_init(&d.settle_timer, daemon_settle_cb);
 	d.settle_timer.data = &d;
+	ev_init(&d.retention_timer, daemon_retention_tick);
+	d.retention_timer.data = &d;
 	if ((wd = sdnotify_watchdog_interval()) > 0) {
 		ev_timer_init(&d.watchdog, daemon_watchdog_tick, wd / 2, wd / 2);
 		d.watchdog.data = &d;
@@ -778,6 +800,7 @@ done:
 	ev_timer_stop(loop, &d.secret_timer);
 	ev_timer_stop(loop, &d.drain_timer);
 	ev_timer_stop(loop, &d.settle_timer);
+	ev_timer_stop(loop, &d.retention_timer);
 	daemon_teardown(&d);
 	config_free(d.cfg);
 	loop_shutdown();

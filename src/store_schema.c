@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
 #include "store_int.h"
 #include "util.h"
 
@@ -259,6 +260,13 @@ store_schema_open(struct store *s, char *err, size_t errlen)
 		return -1;
 	if (!fresh && version == STORE_SCHEMA_VERSION)
 		return 0;
+	/*
+	 * A new file gives pages freed by pruning back (store_vacuum); the
+	 * mode can be chosen only before the first table exists.
+	 */
+	if (fresh && schema_exec(s, "PRAGMA auto_vacuum = INCREMENTAL", err,
+	    errlen) == -1)
+		return -1;
 
 	if (schema_exec(s, "BEGIN IMMEDIATE", err, errlen) == -1)
 		return -1;
@@ -281,4 +289,42 @@ store_schema_open(struct store *s, char *err, size_t errlen)
 fail:
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
+}
+
+int
+store_vacuum(struct store *s, double min_free, int64_t *freed)
+{
+	long long	pages, free_pages, mode, after;
+	const char	*sql;
+	char		 err[512];
+
+	if (freed != NULL)
+		*freed = 0;
+	if ((s->flags & STORE_READONLY) || s->in_tx)
+		return store_seterr(s, "%s: vacuum needs a writable store "
+		    "outside a transaction", s->path);
+	if (schema_int(s, "PRAGMA page_count", &pages) == -1 ||
+	    schema_int(s, "PRAGMA freelist_count", &free_pages) == -1 ||
+	    schema_int(s, "PRAGMA auto_vacuum", &mode) == -1)
+		return store_dberr(s, "vacuum");
+	if (free_pages == 0 || (double)free_pages < min_free * (double)pages)
+		return 0;
+	/*
+	 * A file made before auto_vacuum was set is converted once: VACUUM
+	 * rewrites it (and so frees everything at once).
+	 */
+	sql = mode == 2 ? "PRAGMA incremental_vacuum" :
+	    "PRAGMA auto_vacuum = INCREMENTAL; VACUUM";
+	if (schema_exec(s, sql, err, sizeof err) == -1)
+		return store_seterr(s, "%s", err);
+	/* In WAL mode the main file shrinks at the checkpoint. */
+	if (sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	    NULL, NULL) != SQLITE_OK)
+		log_debug("%s: checkpoint after vacuum: %s", s->path,
+		    sqlite3_errmsg(s->db));
+	if (schema_int(s, "PRAGMA page_count", &after) == -1)
+		return store_dberr(s, "vacuum");
+	if (freed != NULL)
+		*freed = pages - after;
+	return 0;
 }

@@ -362,3 +362,54 @@ store_rollup_prune(struct store *s, int64_t before, int64_t *removed)
 	return prune(s, STMT_ROLLUP_PRUNE,
 	    "DELETE FROM rollup WHERE hour < ?1", before, removed);
 }
+
+/* Runs a one-off statement (hourly pruning: not worth a cache slot). */
+static int
+once_exec(struct store *s, const char *sql, const char *text, int64_t before,
+    int64_t *removed, const char *what)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc;
+
+	if (removed != NULL)
+		*removed = 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_dberr(s, what);
+	if (sqlite3_bind_int64(st, 1, before) != SQLITE_OK ||
+	    (text != NULL && sqlite3_bind_text(st, 2, text, -1,
+	    SQLITE_TRANSIENT) != SQLITE_OK)) {
+		sqlite3_finalize(st);
+		return store_dberr(s, "bind");
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_dberr(s, what);
+	if (removed != NULL)
+		*removed = sqlite3_changes(s->db);
+	return 0;
+}
+
+int
+store_datapoint_prune_watch(struct store *s, const char *watch,
+    int64_t before, int64_t *removed)
+{
+	if (store_check_name(s, "watch", watch, STORE_NAME_MAX) == -1)
+		return -1;
+	/* per series, a range of the primary key */
+	return once_exec(s, "DELETE FROM datapoint WHERE series IN "
+	    "(SELECT id FROM series WHERE watch = ?2) AND period_start < ?1",
+	    watch, before, removed, "datapoint prune");
+}
+
+int
+store_series_prune(struct store *s, int64_t before, int64_t *removed)
+{
+	/* the alert row goes with the series (ON DELETE CASCADE) */
+	return once_exec(s, "DELETE FROM series WHERE "
+	    "NOT EXISTS (SELECT 1 FROM datapoint d WHERE d.series = series.id) "
+	    "AND NOT EXISTS (SELECT 1 FROM rollup r WHERE r.series = series.id) "
+	    "AND NOT EXISTS (SELECT 1 FROM alert a WHERE a.series = series.id "
+	    "AND (a.state <> 0 OR a.last_period >= ?1))",
+	    NULL, before, removed, "series prune");
+}

@@ -755,6 +755,66 @@ rm_entry(const char *p, const struct stat *sb, int type, struct FTW *ftw)
 	return remove(p);
 }
 
+/* Per-watch datapoint pruning, series left without data, vacuum. */
+static void
+test_prune_series(struct store *s)
+{
+	struct store_datapoint	 dp;
+	struct store_alert	 a;
+	struct store_window	 win;
+	int64_t			 n, freed;
+	int			 i;
+
+	memset(&dp, 0, sizeof dp);
+	dp.period_seconds = 60;
+	dp.errors = 1;
+	dp.value = NAN;
+	ok(store_begin(s) == 0, "prune: begin");
+	for (i = 0; i < 10; i++) {
+		dp.period_start = 100000 + i * 60;
+		dp.requests = 10;
+		ok(store_datapoint_put(s, "pw", "gone", "errors", &dp) == 0 &&
+		    store_datapoint_put(s, "pw", "firing", "errors", &dp) == 0 &&
+		    store_datapoint_put(s, "other", "e", "errors", &dp) == 0,
+		    "prune: put period %d", i);
+	}
+	ok(store_alert_get(s, "pw", "gone", "errors", &a) == 0, "alert: gone");
+	a.state = STORE_ALERT_OK;
+	a.last_period = 100540;
+	ok(store_alert_put(s, &a) == 0, "alert put: gone, ok");
+	ok(store_alert_get(s, "pw", "firing", "errors", &a) == 0, "alert: f");
+	a.state = STORE_ALERT_FIRING;
+	a.last_period = 100540;
+	ok(store_alert_put(s, &a) == 0, "alert put: firing");
+
+	ok(store_datapoint_prune_watch(s, "pw", 100300, &n) == 0,
+	    "prune one watch");
+	is_int(n, 10, "5 periods of 2 series of that watch pruned");
+	ok(store_datapoint_prune_watch(s, "", 100300, &n) == -1,
+	    "empty watch name refused");
+	ok(store_rollup_window(s, "pw", "gone", "errors", 0, 200000,
+	    &win) == 0 && win.requests == 100, "rollups are not touched");
+	n = -1;
+	ok(store_series_prune(s, 200000, &n) == 0 && n == 0,
+	    "no series pruned while rollups remain");
+	ok(store_datapoint_prune(s, 200000, NULL) == 0 &&
+	    store_rollup_prune(s, 200000, NULL) == 0, "prune all data");
+	ok(store_series_prune(s, 100000, &n) == 0 && n == 1,
+	    "only the series without an alert row goes while last_period "
+	    "is newer than before");
+	ok(store_series_prune(s, 200000, &n) == 0, "series prune");
+	is_int(n, 1, "the series whose alert is ok and old goes");
+	is_int(store_alert_get(s, "pw", "gone", "errors", &a), 0,
+	    "its alert row went with it");
+	is_int(store_alert_get(s, "pw", "firing", "errors", &a), 1,
+	    "a firing series stays");
+	ok(store_vacuum(s, 0, &freed) == -1, "vacuum refused in a transaction");
+	ok(store_commit(s) == 0, "prune: commit");
+	ok(store_vacuum(s, 0, &freed) == 0 && freed >= 0, "vacuum");
+	ok(store_vacuum(s, 1.1, &freed) == 0 && freed == 0,
+	    "vacuum below the free fraction does nothing");
+}
+
 int
 main(void)
 {
@@ -779,6 +839,12 @@ main(void)
 		test_findings(s);
 		test_cursors(s);
 		test_cycles(s);
+		store_close(s);
+	}
+	s = store_open(path_in("prune.db"), STORE_CREATE, err, sizeof err);
+	ok(s != NULL, "open for the prune tests");
+	if (s != NULL) {
+		test_prune_series(s);
 		store_close(s);
 	}
 	test_lock();
