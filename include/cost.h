@@ -58,6 +58,8 @@ struct store;
 #define COST_LIST_PAGE		500
 #define COST_DESCRIBE_PAGE	50
 #define COST_GROUPS_PER_QUERY	50
+/* Outbox rows no longer pending are kept this long (retention.h). */
+#define COST_OUTBOX_KEEP	(7 * 86400)
 /* Assumed GetQueryResults polls per Insights query (0.2 s backoff x1.5). */
 #define COST_POLLS_PER_QUERY	4
 
@@ -91,18 +93,27 @@ unsigned cost_signal_dens(enum config_watch_kind, char *const *signals);
 int	 cost_listings(enum config_watch_kind, char *const *signals);
 
 /*
+ * Traffic of an entity: requests in every period starting in [from, to]
+ * (a stored datapoint: from == to; an hourly rollup with requests, its
+ * datapoints pruned: the hour, assumed busy throughout).
+ */
+struct cost_traffic {
+	int64_t	 from;
+	int64_t	 to;
+};
+
+/*
  * Replays the engine's idle back-off over the cycles now - span,
  * now - span + interval, ... (span / interval of them) for one entity
- * whose periods with requests are traffic[] (period starts, any order):
- * at each cycle the entity is idle when the newest traffic the engine
- * has fetched so far is more than COST_IDLE_AFTER old, and an idle
- * entity is polled only when idle_interval has passed since its last
- * poll; a poll fetches the periods ending before floor(t - lag, period).
- * Returns the polls; *idle_cycles (may be NULL) gets the cycles at which
- * it was idle.
+ * with traffic tr[] (any order): at each cycle the entity is idle when
+ * the newest traffic the engine has fetched so far is more than
+ * COST_IDLE_AFTER old, and an idle entity is polled only when
+ * idle_interval has passed since its last poll; a poll fetches the
+ * periods ending before floor(t - lag, period). Returns the polls;
+ * *idle_cycles (may be NULL) gets the cycles at which it was idle.
  */
-long	 cost_replay_polls(const int64_t *traffic, size_t n, int64_t now,
-	    int64_t span, int64_t interval, int64_t idle_interval,
+long	 cost_replay_polls(const struct cost_traffic *tr, size_t n,
+	    int64_t now, int64_t span, int64_t interval, int64_t idle_interval,
 	    int64_t lag, int64_t period, long *idle_cycles);
 
 double	 cost_gmd_usd(double metrics);
@@ -152,6 +163,7 @@ struct cost_watch {
 	double		 per_active;		/* metrics, polled every cycle */
 	double		 per_idle;		/* metrics, every idle_interval */
 	int64_t		 span;		/* seconds of history replayed */
+	int64_t		 first_boot;	/* oldest entity bootstrap, 0: none */
 	const char	*source;	/* how active/idle was decided */
 	double		 usd;
 };

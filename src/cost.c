@@ -230,11 +230,11 @@ cost_listings(enum config_watch_kind kind, char *const *signals)
 }
 
 static int
-cost_cmp_i64(const void *a, const void *b)
+cost_cmp_traffic(const void *a, const void *b)
 {
-	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
+	const struct cost_traffic *x = a, *y = b;
 
-	return x < y ? -1 : x > y;
+	return x->from < y->from ? -1 : x->from > y->from;
 }
 
 static int64_t
@@ -248,13 +248,15 @@ cost_floor(int64_t t, int64_t p)
 }
 
 long
-cost_replay_polls(const int64_t *traffic, size_t n, int64_t now,
+cost_replay_polls(const struct cost_traffic *traffic, size_t n, int64_t now,
     int64_t span, int64_t interval, int64_t idle_interval, int64_t lag,
     int64_t period, long *idle_cycles)
 {
-	int64_t	*tr = NULL, known = 0, polled = INT64_MIN / 4, t, t0, fend;
-	long	 polls = 0, idle = 0, k, ncyc;
-	size_t	 next = 0;
+	struct cost_traffic	*tr = NULL;
+	int64_t			 known = 0, polled = INT64_MIN / 4, t, t0;
+	int64_t			 fend, v;
+	long			 polls = 0, idle = 0, k, ncyc;
+	size_t			 next = 0;
 
 	if (idle_cycles != NULL)
 		*idle_cycles = 0;
@@ -263,7 +265,7 @@ cost_replay_polls(const int64_t *traffic, size_t n, int64_t now,
 	if (n > 0) {
 		tr = xreallocarray(NULL, n, sizeof *tr);
 		memcpy(tr, traffic, n * sizeof *tr);
-		qsort(tr, n, sizeof *tr, cost_cmp_i64);
+		qsort(tr, n, sizeof *tr, cost_cmp_traffic);
 	}
 	ncyc = (long)(span / interval);
 	t0 = now - (int64_t)ncyc * interval;
@@ -276,11 +278,15 @@ cost_replay_polls(const int64_t *traffic, size_t n, int64_t now,
 		}
 		polls++;
 		polled = t;
-		/* the poll fetches every period that ends before fend */
+		/* the poll fetches every period that starts before fend */
 		fend = cost_floor(t - lag, period);
-		while (next < n && tr[next] < fend) {
-			if (tr[next] > known)
-				known = tr[next];
+		while (next < n && tr[next].from < fend) {
+			v = tr[next].to < fend ? tr[next].to :
+			    cost_floor(fend - 1, period);
+			if (v > known)
+				known = v;
+			if (tr[next].to >= fend)
+				break;	/* the rest of it later */
 			next++;
 		}
 	}
@@ -349,7 +355,7 @@ struct cost_work {
 	int		 have_meta;
 	int64_t		 boot, polled, traffic;
 	char		*signals[COST_MAX_SIGNALS + 1];
-	int64_t		*tr;		/* periods with requests */
+	struct cost_traffic *tr;	/* periods with requests */
 	size_t		 ntr;
 	size_t		 rows;		/* datapoints seen in the window */
 };
@@ -430,7 +436,47 @@ cost_dp_cb(void *arg, const struct store_datapoint *d)
 	w->rows++;
 	if (d->requests > 0 && w->ntr < 10 * COST_DAY) {
 		w->tr = xreallocarray(w->tr, w->ntr + 1, sizeof *w->tr);
-		w->tr[w->ntr++] = d->period_start;
+		w->tr[w->ntr].from = w->tr[w->ntr].to = d->period_start;
+		w->ntr++;
+	}
+	return 0;
+}
+
+/*
+ * Datapoints are kept only a few hours (retention); the hourly rollups a
+ * day and more. An hour with requests before the first datapoint counts
+ * as traffic in each of its periods (up to that datapoint): the pace may
+ * come out up to an hour more active than it was, never less.
+ */
+static int
+cost_rollups(struct store *st, const struct config_watch *cw,
+    struct cost_work *w, const char *signal, int64_t from, int64_t to)
+{
+	struct store_rollup	 ru;
+	int64_t			 h, first = INT64_MAX;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < w->ntr; i++)
+		if (w->tr[i].from < first)
+			first = w->tr[i].from;
+	for (h = cost_floor(from, 3600); h < to; h += 3600) {
+		if ((rc = store_rollup_get(st, cw->name, w->name, signal, h,
+		    &ru)) == -1)
+			return -1;
+		if (rc == 0)
+			continue;
+		w->rows++;
+		if (ru.requests > 0 && h < first && w->ntr < 10 * COST_DAY) {
+			w->tr = xreallocarray(w->tr, w->ntr + 1,
+			    sizeof *w->tr);
+			w->tr[w->ntr].from = h;
+			w->tr[w->ntr].to = (h + 3600 - 1) / cw->period *
+			    cw->period;
+			if (w->tr[w->ntr].to >= first)
+				w->tr[w->ntr].to = first - cw->period;
+			w->ntr++;
+		}
 	}
 	return 0;
 }
@@ -553,6 +599,10 @@ cost_watch(const struct config *cfg, const struct config_watch *cw,
 				    2 * COST_IDLE_AFTER, (int64_t)now, 0,
 				    cost_dp_cb, &ws[i]) == -1)
 					goto dberr;
+				if (cost_rollups(st, cw, &ws[i], sigs[k],
+				    (int64_t)now - span - 2 * COST_IDLE_AFTER,
+				    (int64_t)now) == -1)
+					goto dberr;
 			}
 			if (ws[i].rows > 0)
 				history = 1;
@@ -602,6 +652,7 @@ cost_watch(const struct config *cfg, const struct config_watch *cw,
 	}
 	out->metrics_per_day = per_day;
 	out->span = history ? span : 0;
+	out->first_boot = minboot;
 	if (n == 0 && out->unnamed == 0)
 		out->source = "no entities known";
 	else if (history)
@@ -738,7 +789,10 @@ cost_sns(const struct config *cfg, struct store *st, int64_t history,
 	}
 	if (nsns == 0) {
 		r->sns_estimate = "no sns sink";
-	} else if (st != NULL && history >= COST_DAY) {
+	} else if (st != NULL && (history > COST_OUTBOX_KEEP ?
+	    COST_OUTBOX_KEEP : history) >= COST_DAY) {
+		if (history > COST_OUTBOX_KEEP)
+			history = COST_OUTBOX_KEEP;
 		r->sns_publishes = rows * COST_MONTH / (double)history;
 		r->sns_estimate = "outbox rows of sns sinks";
 		cost_note(r, "SNS: %.0f outbox rows over %.1f days of history",
@@ -777,8 +831,9 @@ cost_estimate(const struct config *cfg, struct store *st,
 		if (cost_watch(cfg, cw, st, disc != NULL ? &disc[i] : NULL,
 		    now, &r->watches[i], r, err, errlen) == -1)
 			return -1;
-		if (r->watches[i].span > history)
-			history = r->watches[i].span;
+		if (r->watches[i].first_boot > 0 &&
+		    (int64_t)now - r->watches[i].first_boot > history)
+			history = (int64_t)now - r->watches[i].first_boot;
 		r->gmd_usd += r->watches[i].usd;
 		r->bootstrap += r->watches[i].bootstrap;
 		r->api_requests += r->watches[i].list_requests;
