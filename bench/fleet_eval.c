@@ -37,6 +37,9 @@ struct label {
 	int64_t	 start, end;
 	int	 kind_idx;
 	int64_t	 first[NMETHODS];	/* first firing in the window; -1 */
+	/* --misses: what cwguard's judge said inside [start, end + 3] */
+	int	 why[8], anomalous, normal;
+	double	 n, e, p0;
 };
 
 struct score {
@@ -46,6 +49,7 @@ struct score {
 	size_t	 ndelays;
 };
 
+static int		 show_misses;
 static struct label	*labels;
 static size_t		 nlabels;
 static struct score	 scores[NMETHODS];
@@ -94,6 +98,9 @@ record_firing(int m, const char *entity, const char *signal, int64_t t,
 		return;
 	}
 	scores[m].false_alerts++;
+	if (show_misses && m == 0)
+		printf("false %s %s %lld (%s)\n", entity, signal,
+		    (long long)t, trap >= 0 ? kind_names[trap] : "no label");
 	scores[m].false_by_kind[trap >= 0 ? trap : NKINDS - 1]++;
 }
 
@@ -168,7 +175,14 @@ run_signal(const char *entity, const char *signal, int64_t start,
 	int				 srun = 0, salarm = 0, brun = 0,
 					 balarm = 0;
 	double				 rate, mu, sd;
+	struct label			*mine[64];
+	size_t				 nmine = 0, li;
 
+	for (li = 0; show_misses && li < nlabels && nmine < 64; li++)
+		if (strcmp(labels[li].entity, entity) == 0 &&
+		    strcmp(labels[li].signal, signal) == 0 &&
+		    strcmp(labels[li].label, "incident") == 0)
+			mine[nmine++] = &labels[li];
 	h0 = start / 3600;
 	hours = (size_t)((start + (int64_t)count * period) / 3600 - h0 + 1);
 	rollup_init(&rc, hours, h0);
@@ -189,6 +203,24 @@ run_signal(const char *entity, const char *signal, int64_t start,
 		if (detector_step(&dp, &alert, t, j.verdict, 0) ==
 		    DETECTOR_TR_FIRING)
 			record_firing(0, entity, signal, t, period);
+		for (li = 0; li < nmine; li++) {
+			struct label *l = mine[li];
+
+			if (t < l->start || t > l->end + 3 * period)
+				continue;
+			if (t == l->start)
+				l->p0 = j.p0;
+			if (t < l->end) {
+				l->n += ns[i];
+				l->e += es[i];
+			}
+			if (j.verdict == DETECTOR_ANOMALOUS)
+				l->anomalous++;
+			else if (j.verdict == DETECTOR_NORMAL)
+				l->normal++;
+			else
+				l->why[j.reason & 7]++;
+		}
 		if (!j.excess && ns[i] >= es[i]) {
 			rc.a[h - h0] += ns[i];
 			rc.b[h - h0] += es[i];
@@ -265,7 +297,7 @@ usage(void)
 	fprintf(stderr, "usage: fleet_eval [--for N] [--resolve N] "
 	    "[--alpha A] [--ratio R]\n\t[--min-requests N] [--min-errors N] "
 	    "[--ceiling C] [--prior S]\n\t[--span N] [--learn-hours H] "
-	    "[--baseline-hours H] FILE\n");
+	    "[--baseline-hours H] [--misses 1] FILE\n");
 	exit(64);
 }
 
@@ -307,6 +339,8 @@ main(int argc, char **argv)
 			learn_hours = atoi(v);
 		else if (strcmp(o, "--baseline-hours") == 0)
 			baseline_hours = atoi(v);
+		else if (strcmp(o, "--misses") == 0)
+			show_misses = atoi(v);
 		else
 			usage();
 	}
@@ -413,6 +447,18 @@ main(int argc, char **argv)
 		printf("  %d %d %d %d\n", s->false_by_kind[4],
 		    s->false_by_kind[5], s->false_by_kind[6],
 		    s->false_by_kind[7]);
+	}
+	for (i = 0; show_misses && i < nlabels; i++) {
+		struct label *l = &labels[i];
+
+		if (strcmp(l->label, "incident") != 0 || l->first[0] >= 0)
+			continue;
+		printf("missed %s %s %s %lld+%lldmin: n %.0f e %.0f p0 %.4f; "
+		    "anomalous %d normal %d no-data %d few %d stale %d\n",
+		    l->kind, l->entity, l->signal, (long long)l->start,
+		    (long long)((l->end - l->start) / 60), l->n, l->e, l->p0,
+		    l->anomalous, l->normal, l->why[DETECTOR_R_NO_DATA],
+		    l->why[DETECTOR_R_FEW_REQUESTS], l->why[DETECTOR_R_STALE]);
 	}
 	for (m = 0; m < NMETHODS; m++)
 		free(scores[m].delays);

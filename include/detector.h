@@ -49,7 +49,7 @@ struct detector_params {
 	int64_t	 repeat;	/* seconds between re-notifications; 0 never */
 	double	 prior_strength; /* pseudo-requests of the prior (100) */
 	double	 prior_rate;	/* centre of the prior (0.01) */
-	int	 max_span;	/* periods a window may reach back (10) */
+	int	 max_span;	/* periods a window may reach back (30) */
 };
 
 /* The defaults above. */

@@ -194,7 +194,7 @@ detector_params_default(struct detector_params *dp)
 	dp->repeat = 4 * 3600;
 	dp->prior_strength = 100;
 	dp->prior_rate = 0.01;
-	dp->max_span = 10;
+	dp->max_span = 30;
 }
 
 static int

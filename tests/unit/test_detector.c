@@ -282,10 +282,12 @@ test_window(void)
 	}
 	for (i = 0; i < 20; i++)
 		ns[i] = es[i] = 1;
+	dp.max_span = 10;
 	is_int(detector_judge_window(&dp, ns, es, 20, &b, &j),
 	    DETECTOR_NOT_JUDGED, "window: 1 request a period, max_span 10");
 	is_int(j.span, 10, "window: capped at max_span");
 	is_int(j.reason, DETECTOR_R_FEW_REQUESTS, "window: too few");
+	detector_params_default(&dp);
 	{
 		double n3[] = { NAN, 15, 10 }, e3[] = { 0, 5, 5 };
 
@@ -300,6 +302,94 @@ test_window(void)
 	is_int(detector_judge_window(&dp, ns, es, 0, &b, &j),
 	    DETECTOR_NOT_JUDGED, "window: no periods");
 	is_int(j.reason, DETECTOR_R_NO_DATA, "window: reason no data");
+}
+
+/*
+ * Windows of low-traffic functions (the lowtraffic incidents and the traps
+ * of bench/fleet.py). n and e are one digit per period, oldest first, the
+ * last is the period judged. The default max_span (30 periods) lets a
+ * function with one request a minute reach min_requests (20).
+ */
+static const struct window_case {
+	const char	*n, *e;
+	int		 max_span;	/* 0: the default */
+	double		 base_errors;	/* baseline of 1e5 requests */
+	enum detector_verdict verdict;
+	enum detector_reason reason;
+	int		 span;
+	const char	*what;
+} window_cases[] = {
+	{ "11111111111111111111", "01010101010101010101", 0, 100,
+	  DETECTOR_ANOMALOUS, DETECTOR_R_NONE, 20,
+	  "1/min at 50% errors, judged over 20 periods" },
+	{ "11111111111111111111", "01010101010101010101", 10, 100,
+	  DETECTOR_NOT_JUDGED, DETECTOR_R_FEW_REQUESTS, 10,
+	  "1/min at 50% errors, max_span 10: never judged" },
+	{ "1111111111111111111111111111111111111111",
+	  "0000000000000000000000000000001010101011", 0, 100,
+	  DETECTOR_ANOMALOUS, DETECTOR_R_NONE, 20,
+	  "incident starts inside the window: pre-incident periods dilute it" },
+	{ "1111111111111111111111111111111111111111",
+	  "0000000000000000000000000000000000101011", 0, 100,
+	  DETECTOR_NORMAL, DETECTOR_R_NONE, 20,
+	  "4 errors in 20 requests: below min_errors" },
+	{ "0101010101010101010101010101010101010101",
+	  "0101010101010101010101010101010101010101", 0, 100,
+	  DETECTOR_NOT_JUDGED, DETECTOR_R_FEW_REQUESTS, 30,
+	  "1 request every other minute: 15 in 30 periods, not judged" },
+	{ "11111111111111111111", "01010101010101010110", 0, 100,
+	  DETECTOR_NOT_JUDGED, DETECTOR_R_STALE, 20,
+	  "no error in the newest period: stale" },
+	{ "1111111111111111111111111111113111111111",
+	  "0000000000000000000000000000003000000001", 0, 100,
+	  DETECTOR_NORMAL, DETECTOR_R_NONE, 18,
+	  "lone trap: 3 errors in one period, 1 later" },
+	{ "2222222222222222222222222222222222222222",
+	  "0000000000000000000000000000000000010001", 0, 2000,
+	  DETECTOR_NORMAL, DETECTOR_R_NONE, 10,
+	  "night-time bump at a 2% baseline: 2 errors in 20" },
+	{ "1111111111111111111111111111111111111119",
+	  "0000000000000000000000000000000000000005", 0, 100,
+	  DETECTOR_ANOMALOUS, DETECTOR_R_NONE, 12,
+	  "a burst in the newest period stops the window early" },
+};
+
+static void
+test_window_table(void)
+{
+	struct detector_params		 dp;
+	struct detector_baseline	 b;
+	struct detector_judgement	 j;
+	const struct window_case	*c;
+	double				 ns[64], es[64];
+	size_t				 i, k, len;
+
+	detector_params_default(&dp);
+	is_int(dp.max_span, 30, "default max_span is 30 periods");
+	for (i = 0; i < sizeof window_cases / sizeof window_cases[0]; i++) {
+		c = &window_cases[i];
+		len = strlen(c->n);
+		if (len != strlen(c->e) || len > 64) {
+			ok(0, "table row %zu malformed", i);
+			continue;
+		}
+		for (k = 0; k < len; k++) {
+			ns[k] = c->n[k] - '0';
+			es[k] = c->e[k] - '0';
+		}
+		detector_params_default(&dp);
+		if (c->max_span > 0)
+			dp.max_span = c->max_span;
+		b.errors = c->base_errors;
+		b.requests = 1e5;
+		b.learning = 0;
+		detector_judge_window(&dp, ns, es, len, &b, &j);
+		if (!ok(j.verdict == c->verdict && j.reason == c->reason &&
+		    j.span == c->span, "table: %s", c->what))
+			tap_diag("got %s (%s), span %d, n %g, e %g",
+			    detector_verdict_str(j.verdict),
+			    detector_reason_str(j.reason), j.span, j.n, j.e);
+	}
 }
 
 /*
@@ -439,6 +529,7 @@ main(void)
 	test_binom();
 	test_judge();
 	test_window();
+	test_window_table();
 	test_state();
 	return tap_done();
 }
