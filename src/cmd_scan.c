@@ -21,9 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
 
 #include "cmd.h"
 #include "config.h"
@@ -38,7 +38,7 @@
 #include <emmintrin.h>
 #endif
 
-#define SCAN_BLOCK	(1024 * 1024)
+#define SCAN_BLOCK	(256 * 1024)	/* read() copies into the L2 cache */
 #define SCAN_LINE_MAX	(1024 * 1024)
 
 struct scan_out {
@@ -80,7 +80,8 @@ scan_fingerprint_key(const struct cmd_ctx *ctx, unsigned char key[32])
 		return;
 	}
 	store_close(st);
-	if (RAND_bytes(key, 32) != 1)
+	/* The kernel's generator: no DRBG to set up for one key. */
+	if (getrandom(key, 32, 0) != 32)
 		fatal("scan: no random bytes for the fingerprint key");
 }
 

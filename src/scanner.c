@@ -713,6 +713,12 @@ scanner_skip(struct scanner *sc, const char *buf, size_t len)
 }
 
 int
+scanner_prefilter_impl(struct scanner *sc, int want)
+{
+	return scanner_ac_impl(sc->ac, want);
+}
+
+int
 scanner_finish(struct scanner *sc, scanner_cb cb, void *arg)
 {
 	return pem_report(sc, cb, arg);

@@ -9,13 +9,18 @@
  * When every keyword has at least 3 bytes, a faster first stage runs
  * instead: a filter over the 4-grams of the input (bytes ORed with 0xa0:
  * a superset of ASCII case folding that also maps the other bytes onto 64
- * values, so a 3-byte keyword needs only 64 entries) hashed into a byte table that marks
- * the first 4-gram of every keyword (a 3-byte keyword with every possible
- * 4th byte). 16 positions are hashed at once with SSE2 (pmaddwd); a
- * portable loop computing the same hash is used without SSE2. Only a
- * marked position is verified, against the keywords whose first 4 (or 3)
- * folded bytes are the ones there. The automaton stays the fallback for
- * shorter keywords.
+ * values, so a wildcard byte needs only 64 entries) hashed into a byte
+ * table. Only every second position (even offsets of the buffer) is
+ * hashed, so every keyword is marked twice, once for each parity of its
+ * start: a keyword of 5 bytes or more by two adjacent 4-grams of its own
+ * (the most unusual pair), a keyword of 4 by itself and by a wildcard
+ * byte before its first 3 or after its last 3 (the rarer 3), a keyword of
+ * 3 by itself with a wildcard 4th byte and by a wildcard byte before it.
+ * The 16 even positions of 32 bytes are hashed at once with SSE2
+ * (pmaddwd); a portable loop computing the same hash is used without SSE2
+ * (or when a test asks for it). A marked position is verified exactly against the records whose
+ * fixed bytes are the ones there, so every implementation finds the same
+ * keywords. The automaton stays the fallback for shorter keywords.
  */
 #include "autoconf.h"
 
@@ -46,10 +51,21 @@
 struct ac_kw {
 	unsigned char	*text;		/* folded to lower case */
 	size_t		 len;
-	size_t		 anchor;	/* offset of the 4-gram the filter marks */
-	uint32_t	 key;		/* its bytes ORed with QFOLD (3: padded) */
 	uint64_t	*rules;		/* words bits */
-	int		 next;		/* chain in the key hash, -1 ends */
+};
+
+/*
+ * What a marked 4-gram may be: all 4 of its bytes fixed (AC_REC_EXACT),
+ * the first 3 (AC_REC_BACK: a 3-byte keyword there) or the last 3
+ * (AC_REC_FRONT: a short keyword one byte further).
+ */
+enum { AC_REC_EXACT, AC_REC_BACK, AC_REC_FRONT, AC_REC_KINDS };
+
+struct ac_rec {
+	uint32_t	 key;		/* the fixed bytes, ORed with QFOLD */
+	int		 kw;		/* index in kws */
+	int		 delta;		/* keyword start - 4-gram position */
+	int		 next;		/* chain in head[kind], -1 ends */
 };
 
 struct scanner_ac {
@@ -64,12 +80,14 @@ struct scanner_ac {
 	int		 built;
 	/* the 4-gram filter */
 	int		 fast;		/* 1: every keyword has QMIN bytes */
-	uint8_t		*qtab;		/* 2^QBITS: 1 if an anchor may be here */
+	uint8_t		*qtab;		/* 2^QBITS: 1 if a record may be here */
+	int		 impl;		/* SCANNER_AC_PORTABLE or _SSE2 */
 	struct ac_kw	*kws;
 	size_t		 nkws, capkws;
-	int		*head;		/* nhead chains by key, -1 empty */
+	struct ac_rec	*recs;
+	size_t		 nrecs, caprecs;
+	int		*head[AC_REC_KINDS]; /* nhead chains by key, -1 empty */
 	size_t		 nhead;
-	int		 short_kws;	/* chain of the 3-byte keywords */
 	/* keywords added, put in the trie only if the filter cannot run */
 	struct ac_pend {
 		unsigned char	*text;	/* folded */
@@ -77,6 +95,8 @@ struct scanner_ac {
 	}		*pend;
 	size_t		 npend, cappend;
 };
+
+static int	ac_impl_best(void);
 
 static void
 ac_grow(struct scanner_ac *ac)
@@ -113,6 +133,7 @@ scanner_ac_new(size_t nrules)
 	ac->nrules = nrules;
 	ac->words = nrules / 64 + 1;
 	ac->fast = 1;
+	ac->impl = ac_impl_best();
 	ac_state_new(ac);
 	return ac;
 }
@@ -135,7 +156,9 @@ scanner_ac_free(struct scanner_ac *ac)
 	for (i = 0; i < ac->npend; i++)
 		free(ac->pend[i].text);
 	free(ac->pend);
-	free(ac->head);
+	free(ac->recs);
+	for (i = 0; i < AC_REC_KINDS; i++)
+		free(ac->head[i]);
 	free(ac->qtab);
 	free(ac);
 }
@@ -184,23 +207,44 @@ rarity(unsigned char c)
 }
 
 /*
- * The 4-gram of a keyword the filter looks for: the most unusual one, as
- * words like "webh", "serv" or "est_" (request_id) are common in logs:
- * rare letters and punctuation score, punctuation inside the 4-gram more
- * ("k_se" in webhook_secret, "k_te" in sk_test_); the last on a tie.
+ * How unusual the 4-gram at kw is: words like "webh", "serv" or "est_"
+ * (request_id) are common in logs: rare letters and punctuation score,
+ * punctuation inside the 4-gram more ("k_se" in webhook_secret, "k_te" in
+ * sk_test_).
+ */
+static int
+gram_score(const unsigned char *kw)
+{
+	int	j, score = 0;
+
+	for (j = 0; j < 4; j++)
+		score += rarity(kw[j]);
+	return score + (rarity(kw[1]) == 3 || rarity(kw[2]) == 3);
+}
+
+/* The same for 3 bytes. */
+static int
+tri_score(const unsigned char *kw)
+{
+	return rarity(kw[0]) + rarity(kw[1]) + rarity(kw[2]) +
+	    (rarity(kw[1]) == 3);
+}
+
+/*
+ * The two adjacent 4-grams of a keyword of 5 bytes or more the filter
+ * looks for (offsets o and o + 1): the pair whose more common member is
+ * the most unusual; the last on a tie.
  */
 static size_t
 anchor_of(const unsigned char *kw, size_t len)
 {
-	size_t	o, j, best = 0;
-	int	score, top = -1;
+	size_t	o, best = 0;
+	int	a, b, score, top = -1;
 
-	if (len <= 4)
-		return 0;
-	for (o = 0; o + 4 <= len; o++) {
-		for (j = 0, score = 0; j < 4; j++)
-			score += rarity(kw[o + j]);
-		score += rarity(kw[o + 1]) == 3 || rarity(kw[o + 2]) == 3;
+	for (o = 0; o + 5 <= len; o++) {
+		a = gram_score(kw + o);
+		b = gram_score(kw + o + 1);
+		score = a < b ? a : b;
 		if (score >= top) {
 			top = score;
 			best = o;
@@ -232,15 +276,8 @@ ac_kw_add(struct scanner_ac *ac, const unsigned char *kw, size_t len,
 	k->text = xmalloc(len);
 	memcpy(k->text, kw, len);
 	k->len = len;
-	k->anchor = anchor_of(kw, len);
-	kw += k->anchor;
-	k->key = (uint32_t)(kw[0] | QFOLD) | (uint32_t)(kw[1] | QFOLD) << 8 |
-	    (uint32_t)(kw[2] | QFOLD) << 16;
-	if (len > 3)
-		k->key |= (uint32_t)(kw[3] | QFOLD) << 24;
 	k->rules = xcalloc(ac->words, sizeof *k->rules);
 	k->rules[rule / 64] |= (uint64_t)1 << (rule % 64);
-	k->next = -1;
 }
 
 int
@@ -293,13 +330,62 @@ trie_add(struct scanner_ac *ac, const unsigned char *kw, size_t len,
 	ac->out[s * ac->words + rule / 64] |= (uint64_t)1 << (rule % 64);
 }
 
+/* The chain of a record key. */
+static uint32_t
+rec_chain(const struct scanner_ac *ac, uint32_t key)
+{
+	return (key * 0x9e3779b1u) >> 16 & (uint32_t)(ac->nhead - 1);
+}
+
+/* The folded bytes kw[0..n) (n <= 4) as a key. */
+static uint32_t
+key_of(const unsigned char *kw, size_t n)
+{
+	uint32_t	key = 0;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		key |= (uint32_t)(kw[i] | QFOLD) << (8 * i);
+	return key;
+}
+
+/*
+ * Adds a record and marks its 4-grams in the table: one for AC_REC_EXACT,
+ * the 64 values of the wildcard byte for the others.
+ */
+static void
+rec_add(struct scanner_ac *ac, int kind, uint32_t key, size_t kw, int delta)
+{
+	struct ac_rec	*r;
+	uint32_t	 c, h;
+
+	if (ac->nrecs == ac->caprecs) {
+		ac->caprecs = ac->caprecs ? ac->caprecs * 2 : 64;
+		ac->recs = xreallocarray(ac->recs, ac->caprecs,
+		    sizeof *ac->recs);
+	}
+	r = &ac->recs[ac->nrecs];
+	r->key = key;
+	r->kw = (int)kw;
+	r->delta = delta;
+	h = rec_chain(ac, key);
+	r->next = ac->head[kind][h];
+	ac->head[kind][h] = (int)ac->nrecs++;
+	if (kind == AC_REC_EXACT) {
+		ac->qtab[qhash(key)] = 1;
+		return;
+	}
+	for (c = 0; c < 256; c++)
+		ac->qtab[qhash(kind == AC_REC_BACK ?
+		    key | (c | QFOLD) << 24 : (c | QFOLD) | key << 8)] = 1;
+}
+
 /* The filter table and the verification chains. */
 static void
 fast_build(struct scanner_ac *ac)
 {
 	struct ac_kw	*k;
-	size_t		 i, c;
-	uint32_t	 h;
+	size_t		 i, j, a;
 
 	if (ac->nkws == 0) {
 		ac->fast = 0;
@@ -308,26 +394,34 @@ fast_build(struct scanner_ac *ac)
 	ac->qtab = xcalloc((size_t)1 << QBITS, 1);
 	for (ac->nhead = 16; ac->nhead < 2 * ac->nkws; ac->nhead *= 2)
 		;
-	ac->head = xreallocarray(NULL, ac->nhead, sizeof *ac->head);
-	for (i = 0; i < ac->nhead; i++)
-		ac->head[i] = -1;
-	ac->short_kws = -1;
+	for (j = 0; j < AC_REC_KINDS; j++) {
+		ac->head[j] = xreallocarray(NULL, ac->nhead,
+		    sizeof *ac->head[j]);
+		for (i = 0; i < ac->nhead; i++)
+			ac->head[j][i] = -1;
+	}
 	for (i = 0; i < ac->nkws; i++) {
 		k = &ac->kws[i];
-		if (k->len == 3) {
-			for (c = 0; c < 256; c++) {
-				h = qhash(k->key | (uint32_t)(c | QFOLD) << 24);
-				ac->qtab[h] = 1;
-			}
-			k->next = ac->short_kws;
-			ac->short_kws = (int)i;
+		if (k->len >= 5) {
+			a = anchor_of(k->text, k->len);
+			rec_add(ac, AC_REC_EXACT, key_of(k->text + a, 4), i,
+			    -(int)a);
+			rec_add(ac, AC_REC_EXACT, key_of(k->text + a + 1, 4),
+			    i, -(int)a - 1);
 			continue;
 		}
-		h = qhash(k->key);
-		ac->qtab[h] = 1;
-		h &= (uint32_t)(ac->nhead - 1);
-		k->next = ac->head[h];
-		ac->head[h] = (int)i;
+		/* Started at an even offset, then at an odd one. */
+		if (k->len == 3) {
+			rec_add(ac, AC_REC_BACK, key_of(k->text, 3), i, 0);
+			rec_add(ac, AC_REC_FRONT, key_of(k->text, 3), i, 1);
+			continue;
+		}
+		rec_add(ac, AC_REC_EXACT, key_of(k->text, 4), i, 0);
+		/* The rarer 3 bytes: "ey-" of key-, not "key". */
+		if (tri_score(k->text + 1) > tri_score(k->text))
+			rec_add(ac, AC_REC_BACK, key_of(k->text + 1, 3), i, -1);
+		else
+			rec_add(ac, AC_REC_FRONT, key_of(k->text, 3), i, 1);
 	}
 }
 
@@ -452,69 +546,69 @@ kw_at(const struct ac_kw *k, const unsigned char *p, size_t room)
 }
 
 /*
- * Verifies a position marked by the filter: ORs the rules of the keywords
- * that start at p into hits. Returns 1 if any does.
+ * Keyword of record r at position i of p[0..len) (the 4-gram's)? ORs its
+ * rules into hits unless NULL and sets *at to its start.
  */
-/* Keyword k anchored at i of p[0..len): ORs its rules into hits. */
 static int
-kw_hit(const struct ac_kw *k, size_t words, const unsigned char *p,
-    size_t i, size_t len, uint64_t *hits)
+rec_hit(const struct scanner_ac *ac, const struct ac_rec *r,
+    const unsigned char *p, size_t i, size_t len, uint64_t *hits, size_t *at)
 {
-	size_t	w;
+	const struct ac_kw	*k = &ac->kws[r->kw];
+	size_t			 w, start;
 
-	if (k->anchor > i || !kw_at(k, p + i - k->anchor,
-	    len - (i - k->anchor)))
+	if (r->delta < 0 && (size_t)-r->delta > i)
+		return 0;
+	start = r->delta < 0 ? i - (size_t)-r->delta : i + (size_t)r->delta;
+	if (start >= len || !kw_at(k, p + start, len - start))
 		return 0;
 	if (hits != NULL)
-		for (w = 0; w < words; w++)
+		for (w = 0; w < ac->words; w++)
 			hits[w] |= k->rules[w];
+	*at = start;
 	return 1;
 }
 
 /*
  * Verifies position i of p[0..len), marked by the filter (x: its 4-gram,
- * ORed): ORs the rules of the keywords anchored there into hits (unless
- * NULL). Returns 1 if any keyword is there.
+ * ORed, zero bytes past len): ORs the rules of the keywords there into
+ * hits (unless NULL: then stops at the first). Returns 1 if there is any,
+ * with the start of one in *at.
  */
 static int
 verify(const struct scanner_ac *ac, const unsigned char *p, size_t i,
-    size_t len, uint32_t x, uint64_t *hits)
+    size_t len, uint32_t x, uint64_t *hits, size_t *at)
 {
-	const struct ac_kw	*k;
-	int			 n, any = 0;
+	const struct ac_rec	*r;
+	uint32_t		 want[AC_REC_KINDS];
+	int			 kind, n, any = 0;
 
-	if (i + 4 <= len)
-		for (n = ac->head[qhash(x) & (uint32_t)(ac->nhead - 1)];
-		    n != -1; n = k->next) {
-			k = &ac->kws[n];
-			if (k->key == x && kw_hit(k, ac->words, p, i, len, hits)) {
+	want[AC_REC_EXACT] = x;
+	want[AC_REC_BACK] = x & 0xffffff;
+	want[AC_REC_FRONT] = x >> 8;
+	for (kind = 0; kind < AC_REC_KINDS; kind++)
+		for (n = ac->head[kind][rec_chain(ac, want[kind])]; n != -1;
+		    n = r->next) {
+			r = &ac->recs[n];
+			if (r->key == want[kind] &&
+			    rec_hit(ac, r, p, i, len, hits, at)) {
 				any = 1;
 				if (hits == NULL)
 					return 1;
 			}
 		}
-	for (n = ac->short_kws; n != -1; n = k->next) {
-		k = &ac->kws[n];
-		if (k->key == (x & 0xffffff) && kw_hit(k, ac->words, p, i, len, hits)) {
-			any = 1;
-			if (hits == NULL)
-				return 1;
-		}
-	}
 	return any;
 }
 
-#ifndef __SSE2__
-/* Scalar filter over positions [i, len) of p. */
+/* Scalar filter over the even positions of [i, len) of p (i even). */
 static size_t
 fast_tail(const struct scanner_ac *ac, const unsigned char *p, size_t i,
     size_t len, uint64_t *hits, int first, int *any)
 {
 	unsigned char	q[4];
-	uint32_t	x, h;
-	size_t		j;
+	uint32_t	x;
+	size_t		j, at;
 
-	for (; i < len; i++) {
+	for (; i < len; i += 2) {
 		if (i + 4 <= len)
 			x = load4(p + i);
 		else {
@@ -524,126 +618,150 @@ fast_tail(const struct scanner_ac *ac, const unsigned char *p, size_t i,
 			x = load4(q);
 		}
 		x |= QFOLD4;
-		h = qhash(x);
-		if (ac->qtab[h] &&
-		    verify(ac, p, i, len, x, first ? NULL : hits)) {
+		if (ac->qtab[qhash(x)] &&
+		    verify(ac, p, i, len, x, first ? NULL : hits, &at)) {
 			*any = 1;
 			if (first)
-				return i;
+				return at;
 		}
 	}
 	return len;
 }
-#endif
 
 #ifdef __SSE2__
+/* Offsets of the four 16-byte loads of a round of 32 bytes. */
+#define QLOAD(k)	((k) / 2 * 16 + (k) % 2 * 2)
+
 /*
- * Hashes the 4-grams at s[0..16) (reads s[0..19)) into idx, lane k * 4 + m
- * holding position k + 4 * m. Returns non-zero if the filter marks any.
+ * Hashes the 4-grams at s, s + 4, s + 8 and s + 12 (reads s[0..16));
+ * returns the OR of their table entries.
  */
 static inline unsigned int
-qround(const uint8_t *qtab, const unsigned char *s, uint32_t idx[16])
+qlook(const uint8_t *qtab, const unsigned char *s)
 {
 	const __m128i	or20 = _mm_set1_epi8((char)QFOLD);
 	const __m128i	mul = _mm_set1_epi32((int)((uint32_t)QC2 << 16 | QC1));
 	const __m128i	msk = _mm_set1_epi32((int)QMASK);
 	__m128i		v;
-	unsigned int	acc = 0;
 	uint64_t	lo, hi;
-	int		k;
 
-	for (k = 0; k < 4; k++) {
-		v = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
-		v = _mm_madd_epi16(_mm_or_si128(v, or20), mul);
-		v = _mm_and_si128(_mm_srli_epi32(v, QSHIFT), msk);
-		_mm_store_si128((__m128i *)(void *)(idx + 4 * k), v);
-		/* The table lookups from registers, not from idx. */
-		lo = (uint64_t)_mm_cvtsi128_si64(v);
-		hi = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v));
-		acc |= qtab[(uint32_t)lo] | qtab[lo >> 32] |
-		    qtab[(uint32_t)hi] | qtab[hi >> 32];
-	}
-	return acc;
+	v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	v = _mm_madd_epi16(_mm_or_si128(v, or20), mul);
+	v = _mm_and_si128(_mm_srli_epi32(v, QSHIFT), msk);
+	lo = (uint64_t)_mm_cvtsi128_si64(v);
+	hi = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v));
+	return qtab[(uint32_t)lo] | qtab[lo >> 32] | qtab[(uint32_t)hi] |
+	    qtab[hi >> 32];
 }
 
 /*
- * Verifies the marked positions among the n at i of p[0..len) (s: their
+ * Hashes the 4-grams at the 16 even positions of s[0..32) (reads
+ * s[0..34)). Returns non-zero if the filter marks any.
+ */
+static inline unsigned int
+qround(const uint8_t *qtab, const unsigned char *s)
+{
+	return qlook(qtab, s + QLOAD(0)) | qlook(qtab, s + QLOAD(1)) |
+	    qlook(qtab, s + QLOAD(2)) | qlook(qtab, s + QLOAD(3));
+}
+
+/*
+ * Verifies the marked positions below n at i of p[0..len) (s: their
  * bytes, padded at the end of p). Returns the first keyword's position if
  * first, else len.
  */
 static size_t
 qcheck(const struct scanner_ac *ac, const unsigned char *p, size_t i,
-    size_t n, size_t len, const unsigned char *s, const uint32_t idx[16],
-    uint64_t *hits, int first, int *any)
+    size_t n, size_t len, const unsigned char *s, uint64_t *hits, int first,
+    int *any)
 {
-	size_t		j;
-	unsigned int	m = 0;
+	size_t		j, at;
+	uint32_t	m = 0;
 
-	/* The marked positions as bits first: no branch per position. */
-	for (j = 0; j < 16; j++)
-		m |= (unsigned int)ac->qtab[idx[j]] << ((j % 4) * 4 + j / 4);
-	m &= (1u << n) - 1;
+	/* The marked positions as bits first (the same hash, scalar). */
+	for (j = 0; j < 32; j += 2)
+		m |= (uint32_t)ac->qtab[qhash(load4(s + j) | QFOLD4)] << j;
+	if (n < 32)
+		m &= ((uint32_t)1 << n) - 1;
 	while (m != 0) {
 		j = (size_t)__builtin_ctz(m);
 		m &= m - 1;
 		if (verify(ac, p, i + j, len, load4(s + j) | QFOLD4,
-		    first ? NULL : hits)) {
+		    first ? NULL : hits, &at)) {
 			*any = 1;
 			if (first)
-				return i + j;
+				return at;
 		}
+	}
+	return len;
+}
+
+/* The SSE2 filter over the even positions of [i, len) (i even). */
+static size_t
+fast_sse2(const struct scanner_ac *ac, const unsigned char *p, size_t i,
+    size_t len, uint64_t *hits, int first, int *any)
+{
+	unsigned char	pad[32 + 34];
+	size_t		b, n, r;
+
+	for (; i + 34 <= len; i += 32)
+		if (__builtin_expect(qround(ac->qtab, p + i), 0) &&
+		    (r = qcheck(ac, p, i, 32, len, p + i, hits, first,
+		    any)) < len)
+			return r;
+	if (i == len)
+		return len;
+	/* The last < 34 bytes, zero-padded as fast_tail does. */
+	memset(pad, 0, sizeof pad);
+	memcpy(pad, p + i, len - i);
+	for (b = 0; i + b < len; b += 32) {
+		n = len - i - b < 32 ? len - i - b : 32;
+		if (qround(ac->qtab, pad + b) &&
+		    (r = qcheck(ac, p, i + b, n, len, pad + b, hits, first,
+		    any)) < len)
+			return r;
 	}
 	return len;
 }
 #endif
 
-/* The filter; first: return the offset of the first keyword or len. */
+/*
+ * The filter; first: return the offset of a byte of the first keyword (a
+ * keyword no other one ends before) or len.
+ */
 static size_t
 fast_run(const struct scanner_ac *ac, const char *buf, size_t len,
     uint64_t *hits, int first, int *any)
 {
 	const unsigned char	*p = (const unsigned char *)buf;
-#ifdef __SSE2__
-	uint32_t		 idx[16] __attribute__((aligned(16)));
-	uint32_t		 idx2[16] __attribute__((aligned(16)));
-	unsigned char		 pad[48];
-	unsigned int		 a0, a1;
-	size_t			 i, b, n, r;
 
-	/* Two rounds, one branch: 32 positions, the loads reach i + 34. */
-	for (i = 0; i + 35 <= len; i += 32) {
-		a0 = qround(ac->qtab, p + i, idx);
-		a1 = qround(ac->qtab, p + i + 16, idx2);
-		if (__builtin_expect((a0 | a1) == 0, 1))
-			continue;
-		if (a0 && (r = qcheck(ac, p, i, 16, len, p + i, idx, hits,
-		    first, any)) < len)
-			return r;
-		if (a1 && (r = qcheck(ac, p, i + 16, 16, len, p + i + 16, idx2,
-		    hits, first, any)) < len)
-			return r;
-	}
-	for (; i + 19 <= len; i += 16)
-		if (__builtin_expect(qround(ac->qtab, p + i, idx), 0) &&
-		    (r = qcheck(ac, p, i, 16, len, p + i, idx, hits, first,
-		    any)) < len)
-			return r;
-	if (i == len)
-		return len;
-	/* The last < 19 bytes, zero-padded as fast_tail does. */
-	memset(pad, 0, sizeof pad);
-	memcpy(pad, p + i, len - i);
-	for (b = 0; i + b < len; b += 16) {
-		n = len - i - b < 16 ? len - i - b : 16;
-		if (qround(ac->qtab, pad + b, idx) &&
-		    (r = qcheck(ac, p, i + b, n, len, pad + b, idx, hits,
-		    first, any)) < len)
-			return r;
-	}
-	return len;
-#else
-	return fast_tail(ac, p, 0, len, hits, first, any);
+#ifdef __SSE2__
+	if (ac->impl == SCANNER_AC_SSE2)
+		return fast_sse2(ac, p, 0, len, hits, first, any);
 #endif
+	return fast_tail(ac, p, 0, len, hits, first, any);
+}
+
+/* The best implementation this CPU runs. */
+static int
+ac_impl_best(void)
+{
+#ifdef __SSE2__
+	return SCANNER_AC_SSE2;
+#else
+	return SCANNER_AC_PORTABLE;
+#endif
+}
+
+int
+scanner_ac_impl(struct scanner_ac *ac, int want)
+{
+	if (want == -1)
+		return ac->impl;
+	if (want < SCANNER_AC_PORTABLE || want > ac_impl_best())
+		return -1;
+	ac->impl = want;
+	return ac->impl;
 }
 
 int

@@ -70,7 +70,19 @@ int	 scanner_ac_scan(const struct scanner_ac *, const char *, size_t,
  */
 size_t	 scanner_ac_first(const struct scanner_ac *, const char *, size_t);
 
+/* Implementations of the filter (all give the same hits). */
+#define SCANNER_AC_PORTABLE	0
+#define SCANNER_AC_SSE2		1
+/*
+ * Selects the filter's implementation (for tests and benchmarks; the best
+ * the CPU runs is chosen at creation). want -1 only asks. Returns the one
+ * in use, or -1 if want cannot run here.
+ */
+int	 scanner_ac_impl(struct scanner_ac *, int want);
+
 struct scanner;
+/* The same for a scanner's prefilter. */
+int	 scanner_prefilter_impl(struct scanner *, int want);
 /*
  * For a caller that holds many lines at once: buf[0..len) is whole lines.
  * Returns the offset of the start of the first line that must go through

@@ -6,8 +6,11 @@
  */
 #include "autoconf.h"
 
+#include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "scanner.h"
 #include "../../src/scanner_int.h"	/* scanner_skip */
@@ -444,6 +447,126 @@ test_prefilter(struct scanner *sc)
 	ok(scanner_skip(sc, "plain\n", 6) == 6, "skip: not after a reset");
 }
 
+struct kwlist {
+	const char	*kw[256];
+	size_t		 n;
+};
+
+static void
+kw_collect(const char *kw, void *arg)
+{
+	struct kwlist	*l = arg;
+
+	if (l->n < 256)
+		l->kw[l->n++] = kw;
+}
+
+/* What scanner_skip must return, the slow way: the first keyword line. */
+static size_t
+naive_skip(const struct kwlist *l, const char *buf, size_t len)
+{
+	size_t	 line = 0, i, k, n;
+
+	for (i = 0; i < len; i++) {
+		if (buf[i] == '\n') {
+			line = i + 1;
+			continue;
+		}
+		for (k = 0; k < l->n; k++) {
+			n = strlen(l->kw[k]);
+			if (i + n <= len && memchr(buf + i, '\n', n) == NULL &&
+			    strncasecmp(buf + i, l->kw[k], n) == 0)
+				return line;
+		}
+	}
+	return len;
+}
+
+static uint32_t
+lcg(uint32_t *st)
+{
+	*st = *st * 1103515245u + 12345u;
+	return *st >> 8;
+}
+
+/*
+ * Every implementation of the prefilter (portable, SSE2 where built) gives
+ * the same findings, and scanner_skip agrees with a naive search over
+ * random buffers holding keywords at every parity, in any case, across
+ * rounds and in the tail.
+ */
+static void
+test_prefilter_impls(struct scanner *sc)
+{
+	static const char *const names[] = { "portable", "sse2" };
+	struct kwlist	 l;
+	char		 buf[700], what[64];
+	size_t		 len, k, j, n, off, want, bad, badkw;
+	uint32_t	 st = 12345;
+	int		 impl, orig, r, round;
+
+	memset(&l, 0, sizeof l);
+	scanner_keywords(sc, kw_collect, &l);
+	orig = scanner_prefilter_impl(sc, -1);
+	ok(orig >= SCANNER_AC_PORTABLE, "prefilter: an implementation chosen");
+	is_int(scanner_prefilter_impl(sc, 99), -1, "prefilter: unknown one refused");
+	for (impl = SCANNER_AC_PORTABLE; impl <= SCANNER_AC_SSE2; impl++) {
+		r = scanner_prefilter_impl(sc, impl);
+		if (r == -1) {
+			ok(impl != SCANNER_AC_PORTABLE, "%s: not built here",
+			    names[impl]);
+			continue;
+		}
+		ok(r == impl, "%s: selected", names[impl]);
+		snprintf(what, sizeof what, "prefilter %s", names[impl]);
+		test_shifts(sc, what);
+		/* Each keyword alone behind 0 to 40 bytes, then cut short. */
+		badkw = 0;
+		for (k = 0; k < l.n; k++) {
+			n = strlen(l.kw[k]);
+			for (off = 0; off <= 40; off++) {
+				memset(buf, 'q', off);
+				memcpy(buf + off, l.kw[k], n);
+				len = off + n;
+				if (scanner_skip(sc, buf, len) != 0 ||
+				    scanner_skip(sc, buf, len - 1) !=
+				    naive_skip(&l, buf, len - 1))
+					badkw++;
+			}
+		}
+		ok(badkw == 0, "%s: every keyword at every offset (%zu bad)",
+		    names[impl], badkw);
+		bad = 0;
+		for (round = 0; round < 2000; round++) {
+			len = 1 + lcg(&st) % (sizeof buf - 1);
+			for (j = 0; j < len; j++) {
+				/* Letters, a few separators, some newlines. */
+				n = lcg(&st) % 40;
+				buf[j] = n < 26 ? (char)('a' + n) : n < 30 ?
+				    '\n' : ":/._-= "[n % 7];
+			}
+			for (j = lcg(&st) % 3; j > 0; j--) {
+				k = lcg(&st) % l.n;
+				n = strlen(l.kw[k]);
+				if (n >= len)
+					continue;
+				off = lcg(&st) % (len - n + 1);
+				memcpy(buf + off, l.kw[k], n);
+				if (lcg(&st) % 2)
+					buf[off] = (char)toupper(
+					    (unsigned char)buf[off]);
+			}
+			want = naive_skip(&l, buf, len);
+			if (scanner_skip(sc, buf, len) != want)
+				bad++;
+		}
+		ok(bad == 0, "%s: skip agrees with a naive search (%zu bad)",
+		    names[impl], bad);
+	}
+	is_int(scanner_prefilter_impl(sc, orig), orig,
+	    "prefilter: the default restored");
+}
+
 /* A keyword shorter than 3 bytes: the automaton alone, same findings. */
 static void
 test_prefilter_fallback(void)
@@ -548,6 +671,7 @@ main(void)
 	test_boundaries(sc);
 	test_pem(sc);
 	test_prefilter(sc);
+	test_prefilter_impls(sc);
 	scanner_free(sc);
 	test_prefilter_fallback();
 	test_fingerprint();
