@@ -448,6 +448,19 @@ main(int argc, char **argv)
 		    s->false_by_kind[5], s->false_by_kind[6],
 		    s->false_by_kind[7]);
 	}
+	{
+		int	 traps[NKINDS] = { 0 };
+
+		for (i = 0; i < nlabels; i++)
+			if (strcmp(labels[i].label, "trap") == 0)
+				traps[labels[i].kind_idx]++;
+		printf("traps: surge %d, lone %d, nightbump %d; false alerts "
+		    "per signal-week in them (cwguard): %.3f %.3f %.3f\n",
+		    traps[4], traps[5], traps[6],
+		    sw > 0 ? scores[0].false_by_kind[4] / sw : NAN,
+		    sw > 0 ? scores[0].false_by_kind[5] / sw : NAN,
+		    sw > 0 ? scores[0].false_by_kind[6] / sw : NAN);
+	}
 	for (i = 0; show_misses && i < nlabels; i++) {
 		struct label *l = &labels[i];
 
