@@ -146,6 +146,8 @@ try:
     # 5. text table
     sim.ctl('POST', 'clock', {'now': T0 + DAY})
     rc, out, err = run(['-c', cfg, 'config', 'cost'], env(T0 + DAY))
+    for line in out.splitlines()[:7]:
+        print('# ' + line)
     t.ok(rc == 0 and 'fns' in out and 'us-east-1 prices of 2026-11' in out
          and 'Total: USD' in out and 'delivery not counted' in out,
          'text: table, prices named and dated, total', out + err)
