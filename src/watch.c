@@ -248,6 +248,74 @@ watch_entity_cmp(const void *a, const void *b)
 	return (*x)->variant - (*y)->variant;
 }
 
+/*
+ * The entities found so far by (variant, name): a listing of 10,000
+ * functions looked each one up in a list, 50 million strcmp a discovery.
+ */
+static size_t
+watch_hash(const char *name, int variant)
+{
+	size_t	h = 1469598103934665603ULL ^ (size_t)variant;
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
+	return h;
+}
+
+static void
+watch_hash_clear(struct watch *w)
+{
+	free(w->disc_hash);
+	w->disc_hash = NULL;
+	w->disc_hcap = 0;
+}
+
+static void
+watch_hash_put(struct watch *w, size_t idx)
+{
+	const struct watch_entity	*e = w->nents_new[idx];
+	size_t				 i;
+
+	i = watch_hash(e->name, e->variant) & (w->disc_hcap - 1);
+	while (w->disc_hash[i] != 0)
+		i = (i + 1) & (w->disc_hcap - 1);
+	w->disc_hash[i] = idx + 1;
+}
+
+static struct watch_entity *
+watch_hash_find(struct watch *w, const char *name, int variant)
+{
+	struct watch_entity	*e;
+	size_t			 i;
+
+	if (w->disc_hcap == 0)
+		return NULL;
+	i = watch_hash(name, variant) & (w->disc_hcap - 1);
+	for (; w->disc_hash[i] != 0; i = (i + 1) & (w->disc_hcap - 1)) {
+		e = w->nents_new[w->disc_hash[i] - 1];
+		if (e->variant == variant && strcmp(e->name, name) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* After w->nents_new grew by one: keep the table at most half full. */
+static void
+watch_hash_add(struct watch *w)
+{
+	size_t	i;
+
+	if (w->nnew * 2 > w->disc_hcap) {
+		free(w->disc_hash);
+		w->disc_hcap = w->disc_hcap ? w->disc_hcap * 2 : 64;
+		w->disc_hash = xcalloc(w->disc_hcap, sizeof *w->disc_hash);
+		for (i = 0; i < w->nnew; i++)
+			watch_hash_put(w, i);
+		return;
+	}
+	watch_hash_put(w, w->nnew - 1);
+}
+
 /* Adds the metrics of one listing to w->nents_new. */
 static void
 watch_listed(struct watch *w, const struct watch_listing *l,
@@ -257,7 +325,7 @@ watch_listed(struct watch *w, const struct watch_listing *l,
 	const struct cw_metric	*m;
 	const char		*v[2];
 	char			 name[ALERT_NAME_MAX * 2];
-	size_t			 i, j;
+	size_t			 i;
 	int			 k;
 
 	for (i = 0; i < list->n; i++) {
@@ -276,14 +344,7 @@ watch_listed(struct watch *w, const struct watch_listing *l,
 			util_strlcpy(name, v[0], sizeof name);
 		if (!watch_wanted(w, name))
 			continue;
-		e = NULL;
-		for (j = 0; j < w->nnew; j++)
-			if (w->nents_new[j]->variant == l->variant &&
-			    strcmp(w->nents_new[j]->name, name) == 0) {
-				e = w->nents_new[j];
-				break;
-			}
-		if (e == NULL) {
+		if ((e = watch_hash_find(w, name, l->variant)) == NULL) {
 			e = xcalloc(1, sizeof *e);
 			e->name = xstrdup(name);
 			e->variant = l->variant;
@@ -293,6 +354,7 @@ watch_listed(struct watch *w, const struct watch_listing *l,
 			w->nents_new = xreallocarray(w->nents_new, w->nnew + 1,
 			    sizeof *w->nents_new);
 			w->nents_new[w->nnew++] = e;
+			watch_hash_add(w);
 		}
 		e->dens |= l->denbit;
 	}
@@ -316,6 +378,7 @@ watch_discovered(struct watch *w)
 		watch_entity_plan(w, e, &ident);
 		cw_metric_cleanup(&ident);
 	}
+	watch_hash_clear(w);
 	qsort(w->nents_new, w->nnew, sizeof *w->nents_new, watch_entity_cmp);
 	watch_entities_free(w->ents, w->nents);
 	w->ents = w->nents_new;
@@ -342,6 +405,7 @@ watch_list_cb(const struct cw_metric_list *list, const char *error,
 	if (--w->disc_pending > 0)
 		return;
 	if (w->disc_err[0] != '\0') {
+		watch_hash_clear(w);
 		watch_entities_free(w->nents_new, w->nnew);
 		w->nents_new = NULL;
 		w->nnew = 0;
@@ -392,6 +456,7 @@ watch_discover(struct watch *w, char *err, size_t errlen)
 	}
 	w->disc_err[0] = '\0';
 	w->disc_pending = 0;
+	watch_hash_clear(w);
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < ls[i]->ndims; k++) {
 			f[k].name = (char *)ls[i]->dims[k];
@@ -552,6 +617,7 @@ watch_free(struct watch *w)
 	ev_timer_stop(loop_get(), &w->kick);
 	watch_entities_free(w->ents, w->nents);
 	watch_entities_free(w->nents_new, w->nnew);
+	watch_hash_clear(w);
 	free(w->qfine);
 	free(w->qboot);
 	watch_data_cleanup(&w->dfine);

@@ -83,6 +83,8 @@ struct watch {
 	size_t				 nnew;
 	int				 disc_pending;
 	char				 disc_err[256];
+	size_t				*disc_hash;	/* index + 1; 0 free */
+	size_t				 disc_hcap;	/* power of 2 */
 
 	/* the cycle in flight */
 	int				 busy;

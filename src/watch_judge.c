@@ -34,6 +34,33 @@ struct judge_buf {
 	char		*hn, *he;
 };
 
+/*
+ * What the store already holds of the fine window: a cycle fetches the
+ * last reread + window periods again, and rewriting the unchanged ones
+ * was most of a steady cycle's work.
+ */
+struct judge_stored {
+	int64_t		 start, step;
+	size_t		 count;
+	int64_t		*req, *err;
+	char		*has;
+};
+
+static int
+judge_stored_cb(void *arg, const struct store_datapoint *d)
+{
+	struct judge_stored	*js = arg;
+	int64_t			 off = d->period_start - js->start;
+
+	if (off < 0 || off % js->step != 0 || (size_t)(off / js->step) >=
+	    js->count)
+		return 0;
+	js->req[off / js->step] = d->requests;
+	js->err[off / js->step] = d->errors;
+	js->has[off / js->step] = 1;
+	return 0;
+}
+
 static int64_t
 judge_floor(int64_t t, int64_t p)
 {
@@ -202,6 +229,7 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 {
 	const struct config_watch	*cw = w->cw;
 	struct judge_buf		 b;
+	struct judge_stored		 js;
 	struct store_datapoint		 dp;
 	struct store_window		 win;
 	struct store_rollup		 r;
@@ -215,6 +243,7 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 	int				 rc = -1, excess;
 
 	memset(&b, 0, sizeof b);
+	memset(&js, 0, sizeof js);
 	memset(&bl, 0, sizeof bl);
 	b.count = (size_t)((w->fend - w->fstart) / P);
 	b.n = xcalloc(b.count, sizeof *b.n);
@@ -225,6 +254,20 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 	    b.count, b.n, b.hn);
 	judge_fill(judge_series(&w->dfine, e->qfine[s->inum]), w->fstart, P,
 	    b.count, b.e, b.he);
+	if (!w->backtest && b.count > 0) {
+		js.start = w->fstart;
+		js.step = P;
+		js.count = b.count;
+		js.req = xcalloc(b.count, sizeof *js.req);
+		js.err = xcalloc(b.count, sizeof *js.err);
+		js.has = xcalloc(b.count, 1);
+		if (store_datapoint_range(w->store, cw->name, e->name,
+		    s->def->signal, w->fstart, w->fend, P, judge_stored_cb,
+		    &js) == -1) {
+			judge_dberr(w, err, errlen);
+			goto done;
+		}
+	}
 	for (i = 0; i < b.count; i++) {
 		p = w->fstart + (int64_t)i * P;
 		b.n[i] = llround(b.n[i]);
@@ -242,6 +285,9 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 		dp.requests = b.hn[i] ? (int64_t)b.n[i] : -1;
 		dp.errors = b.he[i] || b.hn[i] ? (int64_t)b.e[i] : -1;
 		dp.value = NAN;
+		if (js.has[i] && js.req[i] == dp.requests &&
+		    js.err[i] == dp.errors)
+			continue;	/* stored already, unchanged */
 		if (store_datapoint_put(w->store, cw->name, e->name,
 		    s->def->signal, &dp) == -1) {
 			judge_dberr(w, err, errlen);
@@ -324,6 +370,9 @@ done:
 	free(b.e);
 	free(b.hn);
 	free(b.he);
+	free(js.req);
+	free(js.err);
+	free(js.has);
 	return rc;
 }
 
