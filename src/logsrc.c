@@ -765,6 +765,14 @@ store_cycle_end(struct logsrc *ls)
 	snprintf(key, sizeof key, "%s:bytes_scanned", ls->source);
 	if (store_meta_get(ls->store, key, v, sizeof v) == 1)
 		total = strtod(v, NULL);
+	else {
+		/* When the running total starts: `config cost` needs a rate. */
+		snprintf(key, sizeof key, "%s:bytes_since", ls->source);
+		snprintf(v, sizeof v, "%lld", (long long)time(NULL));
+		if (store_meta_put(ls->store, key, v) == -1)
+			return -1;
+		snprintf(key, sizeof key, "%s:bytes_scanned", ls->source);
+	}
 	snprintf(v, sizeof v, "%.0f", total + ls->bytes);
 	if (store_meta_put(ls->store, key, v) == -1)
 		return -1;

@@ -117,6 +117,10 @@ def secrets_tests():
         no_raw('stdout/stderr', text)
         dump, outbox = db_dump(d)
         t.ok(outbox == 1, 'one outbox row (one sink, one batch)', outbox)
+        t.ok("'logs:lambda:bytes_scanned'" in dump and
+             "'logs:lambda:bytes_since'" in dump,
+             'bytes scanned recorded with the time the count started '
+             '(for config cost)')
 
         # Second cycle a minute later: the overlap re-reads the Stripe
         # line (same @ptr), and a new line repeats the AWS key.
