@@ -17,6 +17,8 @@
 #include "alert.h"
 #include "aws.h"
 #include "aws_creds.h"
+#include "aws_proto.h"
+#include "buf.h"
 #include "config.h"
 #include "engine.h"
 #include "http.h"
@@ -43,6 +45,7 @@ struct engine {
 	char			*wsel;		/* selected, one byte each */
 	char			*lsel;
 	char			 region[64];
+	char			 account[32];
 	struct alert_context	 actx;
 
 	/* the cycle in flight */
@@ -92,6 +95,79 @@ engine_open_lock(const char *path, double wait, char *err, size_t errlen)
 		nanosleep(&ts, NULL);
 	}
 	return fd;
+}
+
+struct engine_identity {
+	int	 done;
+	char	 account[32];
+};
+
+static void
+engine_identity_done(const struct aws_result *r, void *arg)
+{
+	struct engine_identity	*id = arg;
+	struct aws_reply	 reply;
+	struct aws_error	 ae;
+	struct aws_xml		*x;
+	const char		*v;
+	size_t			 i;
+
+	id->done = 1;
+	if (!r->ok)
+		return;
+	memset(&reply, 0, sizeof reply);
+	reply.http_status = r->http_status;
+	reply.body = r->body;
+	reply.len = r->len;
+	if (aws_xml_reply(&reply, "sts", &x, &ae) == -1)
+		return;
+	v = aws_xml_get(x, "GetCallerIdentityResponse/GetCallerIdentityResult/"
+	    "Account");
+	/* An account id is 12 digits; anything else is not shown. */
+	if (v != NULL && strlen(v) == 12) {
+		for (i = 0; i < 12 && v[i] >= '0' && v[i] <= '9'; i++)
+			;
+		if (i == 12)
+			util_strlcpy(id->account, v, sizeof id->account);
+	}
+	aws_xml_free(x);
+}
+
+static int
+engine_identity_finished(void *arg)
+{
+	return ((struct engine_identity *)arg)->done;
+}
+
+/*
+ * The account id for alert payloads, from sts:GetCallerIdentity (free, no
+ * permission needed). A failure leaves it empty: credentials problems
+ * surface in the cycles themselves, with their own messages.
+ */
+static void
+engine_identify(struct engine *e)
+{
+	struct engine_identity	*id;
+	struct buf		 body;
+	char			 err[256];
+
+	id = xcalloc(1, sizeof *id);
+	buf_init(&body, 1024);
+	aws_query_begin(&body, "GetCallerIdentity", "2011-06-15");
+	if (aws_call_query(e->aws, AWS_SVC_STS, "GetCallerIdentity",
+	    body.data, body.len, engine_identity_done, id, err,
+	    sizeof err) == 0 && !id->done)
+		(void)loop_run_until(engine_identity_finished, id, 15);
+	buf_cleanup(&body);
+	if (!id->done) {
+		/* Still in flight: the callback will write into id later. */
+		log_debug("sts: GetCallerIdentity did not answer in time");
+		return;
+	}
+	util_strlcpy(e->account, id->account, sizeof e->account);
+	if (e->account[0] == '\0')
+		log_debug("sts: account unknown (GetCallerIdentity failed)");
+	free(id);
 }
 
 struct engine *
@@ -165,7 +241,8 @@ engine_new(const struct config *cfg, const struct engine_options *opt,
 		snprintf(err, errlen, "aws: %s", e2);
 		goto fail;
 	}
-	e->actx.account = "";
+	engine_identify(e);
+	e->actx.account = e->account;
 	e->actx.region = e->region;
 
 	n = 0;

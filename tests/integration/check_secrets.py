@@ -55,6 +55,9 @@ try:
              'signed with the HMAC key from Secrets Manager', h)
         t.ok(json.loads(body)['alerts'][0]['entity'] == 'fn-00001',
              'the payload names the entity', body[:300])
+        t.ok(json.loads(body).get('account') == '123456789012',
+             'the payload names the account (sts:GetCallerIdentity)',
+             body[:300])
     stats = sim.ctl('GET', 'stats')
     t.ok(stats['requests']['secretsmanager'].get('GetSecretValue') == 1,
          'one GetSecretValue for two references to the same secret',
