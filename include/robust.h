@@ -16,7 +16,11 @@
  * (contextual novelty: e.g. a flat day where the profile has a peak);
  * (3) a level shift, the median of the last `level_len` values against the
  * median and MAD of the `level_window` values before them, beyond
- * `level_threshold` and above every level score of the last `novelty` values.
+ * `level_threshold` and above every level score of the last `novelty` values;
+ * (4) optionally, the change from the previous value scored against the
+ * median and MAD of the recent changes, beyond `diff_threshold` and above
+ * every change score of the last `novelty` values.  Rules 2-4 wait for
+ * `novelty_min` values of memory.
  */
 #ifndef CWG_ROBUST_H
 #define CWG_ROBUST_H
@@ -58,11 +62,20 @@ struct robust_params {
 						   reference median and MAD, >= 8 */
 	int			 novelty;	/* values rules 2 and 3 look back,
 						   0..ROBUST_WINDOW (0 = any) */
+	int			 novelty_min;	/* values seen before rules 2-4
+						   apply (their memory is short
+						   before), 0..ROBUST_WINDOW */
+	double			 diff_threshold; /* rule 4: robust z of the
+						   change from the previous value
+						   against the recent changes, this
+						   high and above every one of the
+						   last `novelty`; 0 = off */
 };
 
 #define ROBUST_RULE_RECORD	1	/* score beyond threshold, new high/low */
 #define ROBUST_RULE_LEVEL	2	/* level shift beyond level_threshold */
 #define ROBUST_RULE_CONTEXT	3	/* score beyond context_threshold */
+#define ROBUST_RULE_DIFF	4	/* change beyond diff_threshold */
 
 struct robust_result {
 	double	 score;		/* signed robust z (0 when not judged) */
@@ -73,6 +86,7 @@ struct robust_result {
 	int	 anomalous;	/* score beyond threshold in direction */
 	int	 alert;		/* 1 on the first anomalous value of an event */
 	double	 level;		/* level-shift score (0 when not computed) */
+	double	 diff;		/* change score (0 when not computed) */
 	int	 rule;		/* ROBUST_RULE_* that raised the alert, or 0 */
 };
 

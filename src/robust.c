@@ -31,7 +31,7 @@
 #include "xmalloc.h"
 
 #define ROBUST_MAGIC	0x52425354u	/* "RBST" */
-#define ROBUST_VERSION	2u
+#define ROBUST_VERSION	3u
 #define MAD_TO_SIGMA	1.4826
 #define ROBUST_SMOOTH_MAX 16
 #define ROBUST_LEVEL_MAX 32
@@ -55,6 +55,7 @@ struct robust_state {
 	double		 win[ROBUST_WINDOW];
 	double		 zring[ROBUST_WINDOW];	/* |score|, ring aligned with win */
 	double		 lring[ROBUST_WINDOW];	/* |level-shift score|, same ring */
+	double		 dring[ROBUST_WINDOW];	/* |change score|, same ring */
 	uint8_t		 slot_head[ROBUST_SLOTS];
 	uint8_t		 slot_count[ROBUST_SLOTS];
 	double		 slot[ROBUST_SLOTS][ROBUST_SLOT_DEPTH];
@@ -79,7 +80,7 @@ robust_params_default(struct robust_params *p)
 	p->holdoff = 100;
 	p->record = 1400;
 	p->smooth = 3;
-	p->context_threshold = 8.0;
+	p->context_threshold = 6.0;
 	p->level_threshold = 4.0;
 	p->level_len = 8;
 	p->level_window = 256;
@@ -124,6 +125,10 @@ robust_params_check(const struct robust_params *p, char *err, size_t errlen)
 		why = "level_window out of range";
 	else if (p->novelty < 0 || p->novelty > ROBUST_WINDOW)
 		why = "novelty out of range";
+	else if (p->novelty_min < 0 || p->novelty_min > ROBUST_WINDOW)
+		why = "novelty_min out of range";
+	else if (!(p->diff_threshold >= 0) || !isfinite(p->diff_threshold))
+		why = "diff_threshold must be >= 0";
 	if (why == NULL)
 		return 0;
 	if (err != NULL && errlen > 0)
@@ -453,6 +458,40 @@ level_shift(const struct robust *r, double x)
 	return (ma - med) / scale;
 }
 
+/*
+ * Change score: x minus the previous value against the median and MAD of
+ * the changes between the last `window` values, floored as in judge().
+ */
+static double
+diff_score(const struct robust *r, double x)
+{
+	const struct robust_state *s = &r->s;
+	double	 v[ROBUST_WINDOW], med, mad, scale, floor_, level, d;
+	int	 n, i;
+
+	n = window_copy(s, r->p.window, v);
+	if (n < r->p.min_history || n < 2)
+		return 0;
+	level = 0;
+	for (i = 0; i < n; i++)
+		level += fabs(v[i]);
+	floor_ = r->p.rel_floor * level / n;
+	if (s->qstep > floor_)
+		floor_ = s->qstep;
+	if (r->p.abs_floor > floor_)
+		floor_ = r->p.abs_floor;
+	d = x - v[n - 1];
+	for (i = 0; i < n - 1; i++)
+		v[i] = v[i + 1] - v[i];
+	median_mad(v, n - 1, &med, &mad);
+	scale = MAD_TO_SIGMA * mad;
+	if (scale < floor_)
+		scale = floor_;
+	if (scale <= 0)
+		return d == med ? 0 : (d > med ? HUGE_VAL : -HUGE_VAL);
+	return (d - med) / scale;
+}
+
 /* The largest of ring[] (aligned with the window) over the last n values. */
 static double
 ring_max(const struct robust_state *s, const double *ring, int n)
@@ -477,9 +516,9 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 {
 	struct robust_state	*s = &r->s;
 	struct robust_result	 res;
-	double			 lo, hi, raw, zl = 0;
+	double			 lo, hi, raw, zl = 0, zd = 0;
 	int			 record, context = 0, level = 0, i, at;
-	int			 high = 0;
+	int			 high = 0, change = 0, memory;
 
 	memset(&res, 0, sizeof(res));
 	if (!isfinite(x) || (s->seen > 0 && (int64_t)t <= s->last_t)) {
@@ -508,8 +547,9 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 		record = (res.score > 0 && x > hi) || (res.score < 0 && x < lo);
 	}
 	record = record && res.judged && beyond(r, res.score);
+	memory = s->seen >= (uint64_t)r->p.novelty_min;
 	/* rule 2: a score never seen in the last `novelty` values */
-	if (res.judged && r->p.context_threshold > 0 &&
+	if (res.judged && memory && r->p.context_threshold > 0 &&
 	    beyond_t(r, res.score, r->p.context_threshold)) {
 		high = 1;
 		context = fabs(res.score) > ring_max(s, s->zring,
@@ -518,13 +558,24 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 	/* rule 3: a level shift never seen in the last `novelty` values */
 	if (res.judged && r->p.level_threshold > 0) {
 		zl = level_shift(r, x);
-		if (beyond_t(r, zl, r->p.level_threshold)) {
+		if (memory && beyond_t(r, zl, r->p.level_threshold)) {
 			high = 1;
 			level = fabs(zl) > ring_max(s, s->lring,
 			    r->p.novelty);
 		}
 	}
+	/* rule 4: a change never seen in the last `novelty` values */
+	if (res.judged && r->p.diff_threshold > 0) {
+		zd = diff_score(r, x);
+		if (memory && beyond_t(r, zd, r->p.diff_threshold)) {
+			high = 1;
+			change = fabs(zd) > ring_max(s, s->dring,
+			    r->p.novelty);
+		}
+	}
 	res.level = zl;
+	res.diff = zd;
+	s->dring[s->win_head] = fabs(zd);
 	s->zring[s->win_head] = res.judged ? fabs(res.score) : 0;
 	s->lring[s->win_head] = fabs(zl);
 	remember(s, t, x);
@@ -536,12 +587,13 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 		 * at its first value that meets one of the rules, and not
 		 * within holdoff values of the previous alert.
 		 */
-		if (!s->in_event && (record || context || level) &&
+		if (!s->in_event && (record || context || level || change) &&
 		    (s->last_alert == 0 ||
 		    s->seen - s->last_alert > (uint64_t)r->p.holdoff)) {
 			res.alert = 1;
-			res.rule = record ? ROBUST_RULE_RECORD : (level ?
-			    ROBUST_RULE_LEVEL : ROBUST_RULE_CONTEXT);
+			res.rule = record ? ROBUST_RULE_RECORD : level ?
+			    ROBUST_RULE_LEVEL : context ? ROBUST_RULE_CONTEXT :
+			    ROBUST_RULE_DIFF;
 			s->last_alert = s->seen;
 			s->in_event = 1;
 		}

@@ -8,6 +8,7 @@
  *	[-m min_history] [-s season_min] [-r rel_floor] [-a abs_floor]
  *	[-H holdoff] [-R record] [-k smooth] [-C context_threshold]
  *	[-L level_threshold] [-l level_len] [-W level_window] [-N novelty]
+ *	[-M novelty_min] [-F diff_threshold]
  *	[-o out.json] -D datadir category/file.csv ...
  * Unset options keep robust_params_default(); the same parameters apply to
  * every file (no per-file tuning).
@@ -97,13 +98,15 @@ main(int argc, char **argv)
 	int			 ch, i, rc = 0;
 
 	robust_params_default(&p);
-	while ((ch = getopt(argc, argv, "a:C:d:D:H:k:l:L:m:N:o:r:R:s:t:w:W:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:C:d:D:F:H:k:l:L:m:M:N:o:r:R:s:t:w:W:")) != -1) {
 		switch (ch) {
 		case 'a': p.abs_floor = atof(optarg); break;
 		case 'C': p.context_threshold = atof(optarg); break;
 		case 'l': p.level_len = atoi(optarg); break;
 		case 'L': p.level_threshold = atof(optarg); break;
 		case 'N': p.novelty = atoi(optarg); break;
+		case 'M': p.novelty_min = atoi(optarg); break;
+		case 'F': p.diff_threshold = atof(optarg); break;
 		case 'W': p.level_window = atoi(optarg); break;
 		case 'd':
 			if (robust_direction_parse(optarg, &p.direction) == -1) {
@@ -126,6 +129,7 @@ main(int argc, char **argv)
 			    "[-w win] [-m minhist] [-s season_min] [-r rel] "
 			    "[-a abs] [-H holdoff] [-R record] [-k smooth] "
 			    "[-C ctx] [-L level] [-l len] [-W lwin] [-N novelty] "
+			    "[-M novelty_min] [-F diff] "
 			    "[-o out] -D datadir "
 			    "files...\n");
 			return 2;

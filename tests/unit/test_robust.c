@@ -461,6 +461,82 @@ test_context(void)
 }
 
 static void
+test_diff(void)
+{
+	struct robust_params	 p;
+	struct robust_result	 res;
+	struct robust		*r;
+	int			 i, mode, n, first, rule;
+	double			 v;
+
+	/*
+	 * A slow ramp of 0.05 a value with +-0.05 noise, then at 700 a jump
+	 * of +4 that the ramp soon reaches anyway: the value z-score and the
+	 * level rule are out of reach, the change is 40 times the usual one.
+	 */
+	for (mode = 0; mode < 2; mode++) {
+		plain_params(&p);
+		p.smooth = 1;
+		p.threshold = 1000;
+		p.novelty = 1000;
+		p.rel_floor = 0;
+		if (mode == 1)
+			p.diff_threshold = 8;
+		r = robust_new(&p);
+		lcg_state = 21;
+		n = 0;
+		first = -1;
+		rule = 0;
+		for (i = 0; i < 900; i++) {
+			v = 100 + 0.05 * i + 0.05 * noise() +
+			    (i >= 700 ? 4 : 0);
+			if (robust_update(r, T0 + i * STEP, v, &res) == 1 &&
+			    n++ == 0) {
+				first = i;
+				rule = res.rule;
+			}
+		}
+		if (mode == 0)
+			is_int(n, 0, "diff rule off: no alert on the ramp");
+		else {
+			is_int(n, 1, "diff rule: one alert");
+			is_int(first, 700, "diff rule: at the jump");
+			is_int(rule, ROBUST_RULE_DIFF, "diff rule named");
+		}
+		robust_free(r);
+	}
+
+	/* novelty_min: the context rule waits for its memory */
+	for (mode = 0; mode < 2; mode++) {
+		plain_params(&p);
+		p.smooth = 1;
+		p.threshold = 1000;
+		p.context_threshold = 6;
+		p.novelty = 1000;
+		p.novelty_min = mode == 0 ? 100 : 300;
+		r = robust_new(&p);
+		lcg_state = 5;
+		n = 0;
+		for (i = 0; i < 280; i++) {
+			v = 10 + 0.5 * noise() + (i == 200 ? 6 : 0);
+			n += robust_update(r, T0 + i * STEP, v, &res) == 1;
+		}
+		is_int(n, mode == 0 ? 1 : 0, mode == 0 ?
+		    "novelty_min 100: the context rule alerts at 200" :
+		    "novelty_min 300: not yet at 200");
+		robust_free(r);
+	}
+	plain_params(&p);
+	p.diff_threshold = -1;
+	is_int(robust_params_check(&p, NULL, 0), -1,
+	    "negative diff_threshold refused");
+	plain_params(&p);
+	p.novelty_min = ROBUST_WINDOW + 1;
+	is_int(robust_params_check(&p, NULL, 0), -1,
+	    "novelty_min over cap refused");
+}
+
+static void
 test_persist(void)
 {
 	struct robust_params	 p;
@@ -472,6 +548,8 @@ test_persist(void)
 	int			 i, same = 1;
 
 	robust_params_default(&p);
+	p.diff_threshold = 8;		/* its ring is persisted too */
+	p.novelty_min = 50;
 	a = robust_new(&p);
 	b = robust_new(&p);
 	lcg_state = 9;
@@ -486,6 +564,17 @@ test_persist(void)
 	is_int(robust_load(b, blob, sz, err, sizeof(err)), -1,
 	    "load refuses a bad magic");
 	blob[0] ^= 0xff;
+	{
+		uint32_t	 ver, old = 2;
+
+		/* the version follows the magic; version 2 has no dring */
+		memcpy(&ver, blob + 4, sizeof(ver));
+		is_int((int)ver, 3, "state version 3");
+		memcpy(blob + 4, &old, sizeof(old));
+		is_int(robust_load(b, blob, sz, err, sizeof(err)), -1,
+		    "load refuses a version-2 state");
+		memcpy(blob + 4, &ver, sizeof(ver));
+	}
 	is_int(robust_load(b, blob, sz, err, sizeof(err)), 0, "load");
 	for (; i < 5 * DAY; i++) {
 		double	 v = daily_peak(i) + (i % 97 == 0 ? 50 : 0);
@@ -518,6 +607,7 @@ main(void)
 	test_holdoff_record();
 	test_level_shift();
 	test_context();
+	test_diff();
 	test_persist();
 	return tap_done();
 }
