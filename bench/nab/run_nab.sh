@@ -6,7 +6,8 @@
 # usage: bench/nab/run_nab.sh SET [nab_run options...]
 #   SET      nab | nab-aws | a path holding data/<category>/*.csv and
 #            labels/combined_windows.json
-#   options  passed to nab_run (-t -d -w -m -s -r -a -H -R -k -C -L -l -W -N);
+#   options  passed to nab_run (-t -d -w -m -s -r -a -H -R -k -C -L -l -W -N
+#            -M -F);
 #            none = defaults
 # environment:
 #   NAB_RUN  the nab_run binary (default: bench/nab/nab_run in $BUILDDIR,
