@@ -22,6 +22,7 @@
 #include "audit.h"
 #include "aws.h"
 #include "aws_creds.h"
+#include "awsstack.h"
 #include "cmd.h"
 #include "config.h"
 #include "http.h"
@@ -258,12 +259,9 @@ cmd_audit(struct cmd_ctx *ctx, int argc, char **argv)
 	const char		*regions[AUDIT_MAX_REGIONS];
 	struct aws		*clients[AUDIT_MAX_REGIONS];
 	struct config		*cfg = NULL;
-	struct http		*http = NULL;
-	struct aws_creds	*creds = NULL;
+	struct awsstack		 stack;
 	struct scanner		*sc = NULL;
 	struct audit_report	*r = NULL;
-	struct http_options	 ho;
-	struct aws_creds_options co;
 	struct aws_options	 ao;
 	struct audit_options	 opt;
 	char			*cause = NULL, err[600], note[300];
@@ -311,6 +309,7 @@ cmd_audit(struct cmd_ctx *ctx, int argc, char **argv)
 		return CMD_EX_USAGE;
 	}
 
+	memset(&stack, 0, sizeof stack);
 	note[0] = '\0';
 	if (access(ctx->config_path, F_OK) == -1 && errno == ENOENT) {
 		snprintf(note, sizeof note, "no config file (%s not found), so "
@@ -322,21 +321,12 @@ cmd_audit(struct cmd_ctx *ctx, int argc, char **argv)
 		return CMD_EX_CONFIG;
 	}
 
-	memset(&ho, 0, sizeof ho);
-	memset(&co, 0, sizeof co);
-	if (cfg != NULL) {
-		ho.max_concurrency = (size_t)cfg->aws.max_concurrency;
-		ho.ca_file = cfg->aws.ca_file;
-		co.profile = cfg->aws.profile;
-		co.region = cfg->aws.region;
-		co.role_arn = cfg->aws.role_arn;
-		co.external_id = cfg->aws.external_id;
-	}
-	if ((http = http_new(loop_get(), &ho, err, sizeof err)) == NULL ||
-	    (creds = aws_creds_new(http, &co, err, sizeof err)) == NULL)
+	/* One transport and credential chain; a client per region. */
+	if (awsstack_open(&stack, cfg, AWSSTACK_NO_CLIENT, err, sizeof err) ==
+	    -1)
 		goto fail;
 	if (nregions == 0) {
-		if ((regions[0] = aws_creds_region(creds)) == NULL) {
+		if ((regions[0] = aws_creds_region(stack.creds)) == NULL) {
 			snprintf(err, sizeof err, "no AWS region: use --region, "
 			    "[aws] region, AWS_REGION or a profile region");
 			goto fail;
@@ -345,8 +335,8 @@ cmd_audit(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	for (i = 0; i < nregions; i++) {
 		memset(&ao, 0, sizeof ao);
-		ao.http = http;
-		ao.creds = creds;
+		ao.http = stack.http;
+		ao.creds = stack.creds;
 		ao.region = regions[i];
 		if ((clients[i] = aws_new(&ao, err, sizeof err)) == NULL)
 			goto fail;
@@ -382,8 +372,7 @@ done:
 	/* Calls left by a timeout complete (cancelled) into the run here. */
 	for (i = 0; i < AUDIT_MAX_REGIONS; i++)
 		aws_free(clients[i]);
-	http_free(http);
-	aws_creds_free(creds);
+	awsstack_close(&stack);
 	audit_report_free(r);
 	scanner_free(sc);
 	config_free(cfg);

@@ -13,6 +13,7 @@
 
 #include "aws.h"
 #include "aws_creds.h"
+#include "awsstack.h"
 #include "buf.h"
 #include "cmd.h"
 #include "config.h"
@@ -118,12 +119,8 @@ int
 cmd_config_online(struct cmd_ctx *ctx, struct config *cfg)
 {
 	struct online		 o;
-	struct http_options	 ho;
-	struct aws_creds_options co;
-	struct aws_options	 ao;
-	struct http		*http = NULL;
-	struct aws_creds	*creds = NULL;
-	struct aws		*aws = NULL;
+	struct awsstack		 st;
+	struct aws		*aws;
 	struct secretref	*sr = NULL;
 	struct aws_endpoint	 ep;
 	struct buf		 body;
@@ -133,29 +130,10 @@ cmd_config_online(struct cmd_ctx *ctx, struct config *cfg)
 
 	memset(&o, 0, sizeof o);
 	o.json = ctx->json;
-	memset(&ho, 0, sizeof ho);
-	ho.max_concurrency = (size_t)cfg->aws.max_concurrency;
-	ho.ca_file = cfg->aws.ca_file;
-	if ((http = http_new(loop_get(), &ho, err, sizeof err)) == NULL)
+	if (awsstack_open(&st, cfg, 0, err, sizeof err) == -1)
 		goto fail;
-	memset(&co, 0, sizeof co);
-	co.profile = cfg->aws.profile;
-	co.region = cfg->aws.region;
-	co.role_arn = cfg->aws.role_arn;
-	co.external_id = cfg->aws.external_id;
-	if ((creds = aws_creds_new(http, &co, err, sizeof err)) == NULL)
-		goto fail;
-	if ((region = aws_creds_region(creds)) == NULL) {
-		snprintf(err, sizeof err, "no AWS region: set [aws] region, "
-		    "AWS_REGION or a profile region");
-		goto fail;
-	}
-	memset(&ao, 0, sizeof ao);
-	ao.http = http;
-	ao.creds = creds;
-	ao.region = region;
-	if ((aws = aws_new(&ao, err, sizeof err)) == NULL)
-		goto fail;
+	aws = st.aws;
+	region = st.region;
 
 	buf_init(&body, 4096);
 	aws_query_begin(&body, "GetCallerIdentity", "2011-06-15");
@@ -179,7 +157,7 @@ cmd_config_online(struct cmd_ctx *ctx, struct config *cfg)
 
 	if (o.json)
 		printf("{\"type\":\"online\",");
-	online_line(&o, &first, "credentials", aws_creds_provider(creds));
+	online_line(&o, &first, "credentials", aws_creds_provider(st.creds));
 	online_line(&o, &first, "region", region);
 	online_line(&o, &first, "account", o.account[0] ? o.account :
 	    "(unknown)");
@@ -211,8 +189,6 @@ fail:
 	fprintf(stderr, "cwguard: config check --online: %s\n", err);
 done:
 	secretref_free(sr);
-	aws_free(aws);
-	http_free(http);
-	aws_creds_free(creds);
+	awsstack_close(&st);
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include "alert.h"
 #include "aws.h"
 #include "aws_creds.h"
+#include "awsstack.h"
 #include "cmd.h"
 #include "config.h"
 #include "http.h"
@@ -127,16 +128,14 @@ cmd_test_alert(struct cmd_ctx *ctx, int argc, char **argv)
 	};
 	struct config		*cfg = NULL;
 	struct config_sink	*cs, **sinks = NULL;
+	struct awsstack		 stack;
 	struct http		*http = NULL;
-	struct aws_creds	*creds = NULL;
 	struct aws		*aws = NULL;
 	struct secretref	*sr = NULL;
 	struct store		*st = NULL;
 	struct outbox		*ob = NULL;
 	struct alert_batch	*batch = NULL;
 	struct http_options	 ho;
-	struct aws_creds_options co;
-	struct aws_options	 ao;
 	struct alert_context	 actx;
 	struct alert		 a;
 	struct test_state	 t;
@@ -146,6 +145,7 @@ cmd_test_alert(struct cmd_ctx *ctx, int argc, char **argv)
 	int			 c, rc = 1, needs_aws = 0;
 
 	memset(&t, 0, sizeof t);
+	memset(&stack, 0, sizeof stack);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
@@ -201,31 +201,20 @@ cmd_test_alert(struct cmd_ctx *ctx, int argc, char **argv)
 		needs_aws |= test_needs_aws(sinks[i]);
 	}
 
-	memset(&ho, 0, sizeof ho);
-	ho.max_concurrency = (size_t)cfg->aws.max_concurrency;
-	ho.ca_file = cfg->aws.ca_file;
-	if ((http = http_new(loop_get(), &ho, err, sizeof err)) == NULL)
-		goto fail;
+	/* Webhook, Slack and email sinks need no AWS credentials at all. */
 	region = cfg->aws.region;
-	if (needs_aws) {
-		memset(&co, 0, sizeof co);
-		co.profile = cfg->aws.profile;
-		co.region = cfg->aws.region;
-		co.role_arn = cfg->aws.role_arn;
-		co.external_id = cfg->aws.external_id;
-		if ((creds = aws_creds_new(http, &co, err, sizeof err)) == NULL)
+	if (!needs_aws) {
+		memset(&ho, 0, sizeof ho);
+		ho.max_concurrency = (size_t)cfg->aws.max_concurrency;
+		ho.ca_file = cfg->aws.ca_file;
+		if ((http = http_new(loop_get(), &ho, err, sizeof err)) == NULL)
 			goto fail;
-		if ((region = aws_creds_region(creds)) == NULL) {
-			snprintf(err, sizeof err, "no AWS region: set [aws] "
-			    "region, AWS_REGION or a profile region");
+	} else {
+		if (awsstack_open(&stack, cfg, 0, err, sizeof err) == -1)
 			goto fail;
-		}
-		memset(&ao, 0, sizeof ao);
-		ao.http = http;
-		ao.creds = creds;
-		ao.region = region;
-		if ((aws = aws_new(&ao, err, sizeof err)) == NULL)
-			goto fail;
+		http = stack.http;
+		aws = stack.aws;
+		region = stack.region;
 		sr = secretref_new(aws, cfg->secret_ttl);
 		t.waiting++;
 		(void)secretref_resolve(sr, cfg, time(NULL), test_secrets, &t);
@@ -330,9 +319,10 @@ out:
 	outbox_free(ob);
 	store_close(st);
 	secretref_free(sr);
-	aws_free(aws);
-	http_free(http);
-	aws_creds_free(creds);
+	if (stack.http != NULL)
+		awsstack_close(&stack);
+	else
+		http_free(http);
 	alert_cleanup();
 	config_free(cfg);
 	free(t.rows);

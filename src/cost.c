@@ -23,6 +23,7 @@
 
 #include "aws.h"
 #include "aws_creds.h"
+#include "awsstack.h"
 #include "cloudwatch.h"
 #include "cmd.h"
 #include "config.h"
@@ -1382,18 +1383,13 @@ cost_discover(const struct config *cfg, time_t now,
     size_t errlen)
 {
 	struct cost_online		 o;
-	struct http_options		 ho;
-	struct aws_creds_options	 co;
-	struct aws_options		 ao;
-	struct http			*http = NULL;
-	struct aws_creds		*creds = NULL;
+	struct awsstack			 stack;
 	const struct config_watch	*cw;
 	const struct config_logs	*cl;
 	const struct cost_listing	*ls[3];
 	struct cost_listreq		*lr;
 	struct cost_descreq		*dr;
 	struct cw_dim			 f[2];
-	const char			*region;
 	size_t				 i;
 	int				 n, j, k, rc = -1;
 
@@ -1402,32 +1398,9 @@ cost_discover(const struct config *cfg, time_t now,
 	o.disc = disc;
 	o.groups = groups;
 	o.now = now;
-	memset(&ho, 0, sizeof ho);
-	ho.max_concurrency = (size_t)cfg->aws.max_concurrency;
-	ho.ca_file = cfg->aws.ca_file;
-	if ((http = http_new(loop_get(), &ho, o.error, sizeof o.error)) ==
-	    NULL)
+	if (awsstack_open(&stack, cfg, 0, o.error, sizeof o.error) == -1)
 		goto done;
-	memset(&co, 0, sizeof co);
-	co.profile = cfg->aws.profile;
-	co.region = cfg->aws.region;
-	co.role_arn = cfg->aws.role_arn;
-	co.external_id = cfg->aws.external_id;
-	if ((creds = aws_creds_new(http, &co, o.error, sizeof o.error)) ==
-	    NULL)
-		goto done;
-	if ((region = cfg->aws.region) == NULL &&
-	    (region = aws_creds_region(creds)) == NULL) {
-		snprintf(o.error, sizeof o.error, "no AWS region: set [aws] "
-		    "region, AWS_REGION or a profile region");
-		goto done;
-	}
-	memset(&ao, 0, sizeof ao);
-	ao.http = http;
-	ao.creds = creds;
-	ao.region = region;
-	if ((o.aws = aws_new(&ao, o.error, sizeof o.error)) == NULL)
-		goto done;
+	o.aws = stack.aws;
 	i = 0;
 	TAILQ_FOREACH(cw, &cfg->watches, entry) {
 		n = cost_kind_listings(cw->kind, cw->signals, ls);
@@ -1480,9 +1453,7 @@ done:
 	if (o.error[0] != '\0')
 		snprintf(err, errlen, "%s", o.error);
 	/* cancels what is still in flight (their callbacks see errors) */
-	aws_free(o.aws);
-	http_free(http);
-	aws_creds_free(creds);
+	awsstack_close(&stack);
 	return rc;
 }
 

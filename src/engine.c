@@ -18,6 +18,7 @@
 #include "aws.h"
 #include "aws_creds.h"
 #include "aws_proto.h"
+#include "awsstack.h"
 #include "buf.h"
 #include "config.h"
 #include "engine.h"
@@ -34,6 +35,7 @@
 struct engine {
 	const struct config	*cfg;
 	struct store		*store;
+	struct awsstack		 stack;		/* owns http, creds, aws */
 	struct http		*http;
 	struct aws_creds	*creds;
 	struct aws		*aws;
@@ -176,13 +178,10 @@ engine_new(const struct config *cfg, const struct engine_options *opt,
 {
 	struct engine		*e;
 	struct engine_options	 defopt;
-	struct http_options	 ho;
-	struct aws_creds_options co;
-	struct aws_options	 ao;
 	struct config_watch	*cw;
 	struct config_logs	*cl;
 	unsigned char		 key[STORE_KEY_LEN];
-	const char		*region, *path;
+	const char		*path;
 	char			 e2[400];
 	size_t			 n;
 	int			 lockfd = -1;
@@ -210,37 +209,14 @@ engine_new(const struct config *cfg, const struct engine_options *opt,
 		snprintf(err, errlen, "%s", e2);
 		goto fail;
 	}
-	memset(&ho, 0, sizeof ho);
-	ho.max_concurrency = (size_t)cfg->aws.max_concurrency;
-	ho.ca_file = cfg->aws.ca_file;
-	if ((e->http = http_new(loop_get(), &ho, e2, sizeof e2)) == NULL) {
-		snprintf(err, errlen, "http: %s", e2);
+	if (awsstack_open(&e->stack, cfg, 0, e2, sizeof e2) == -1) {
+		snprintf(err, errlen, "%s", e2);
 		goto fail;
 	}
-	memset(&co, 0, sizeof co);
-	co.profile = cfg->aws.profile;
-	co.region = cfg->aws.region;
-	co.role_arn = cfg->aws.role_arn;
-	co.external_id = cfg->aws.external_id;
-	if ((e->creds = aws_creds_new(e->http, &co, e2, sizeof e2)) == NULL) {
-		snprintf(err, errlen, "credentials: %s", e2);
-		goto fail;
-	}
-	if ((region = cfg->aws.region) == NULL &&
-	    (region = aws_creds_region(e->creds)) == NULL) {
-		snprintf(err, errlen, "no AWS region: set [aws] region, "
-		    "AWS_REGION or a profile region");
-		goto fail;
-	}
-	util_strlcpy(e->region, region, sizeof e->region);
-	memset(&ao, 0, sizeof ao);
-	ao.http = e->http;
-	ao.creds = e->creds;
-	ao.region = e->region;
-	if ((e->aws = aws_new(&ao, e2, sizeof e2)) == NULL) {
-		snprintf(err, errlen, "aws: %s", e2);
-		goto fail;
-	}
+	e->http = e->stack.http;
+	e->creds = e->stack.creds;
+	e->aws = e->stack.aws;
+	util_strlcpy(e->region, e->stack.region, sizeof e->region);
 	engine_identify(e);
 	e->actx.account = e->account;
 	e->actx.region = e->region;
@@ -317,9 +293,7 @@ engine_free(struct engine *e)
 	free(e->wsel);
 	outbox_free(e->outbox);
 	alert_batch_free(e->own_report);
-	aws_free(e->aws);
-	aws_creds_free(e->creds);
-	http_free(e->http);
+	awsstack_close(&e->stack);
 	store_close(e->store);
 	free(e);
 }
