@@ -28,7 +28,7 @@ struct store;
 /* PRAGMA application_id of a cwguard state database: "CWGD". */
 #define STORE_APPLICATION_ID	0x43574744
 /* PRAGMA user_version this build writes and reads. */
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 
 #define STORE_NAME_MAX		512	/* watch, entity, signal, sink, source */
 #define STORE_ID_LEN		32	/* outbox id: 128 random bits in hex */

@@ -82,6 +82,13 @@ static const char *const migrations[STORE_SCHEMA_VERSION + 1] = {
 	"  source TEXT PRIMARY KEY, time INTEGER NOT NULL,"
 	"  ok INTEGER NOT NULL, message TEXT NOT NULL) WITHOUT ROWID;"
 	"PRAGMA user_version = 1;",
+	/*
+	 * 2: no index by time on datapoint and rollup (40 % of a fleet's
+	 * file); pruning goes series by series along the primary keys.
+	 */
+	"DROP INDEX datapoint_start;"
+	"DROP INDEX rollup_hour;"
+	"PRAGMA user_version = 2;",
 };
 
 /* Runs a one-row integer query (a PRAGMA or count). */

@@ -273,7 +273,8 @@ int
 store_datapoint_prune(struct store *s, int64_t before, int64_t *removed)
 {
 	return prune(s, STMT_DP_PRUNE,
-	    "DELETE FROM datapoint WHERE period_start < ?1", before, removed);
+	    "DELETE FROM datapoint WHERE series IN (SELECT id FROM series) "
+	    "AND period_start < ?1", before, removed);
 }
 
 int
@@ -360,7 +361,8 @@ int
 store_rollup_prune(struct store *s, int64_t before, int64_t *removed)
 {
 	return prune(s, STMT_ROLLUP_PRUNE,
-	    "DELETE FROM rollup WHERE hour < ?1", before, removed);
+	    "DELETE FROM rollup WHERE series IN (SELECT id FROM series) "
+	    "AND hour < ?1", before, removed);
 }
 
 /* Runs a one-off statement (hourly pruning: not worth a cache slot). */

@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "config.h"
+#include "detector.h"
 #include "retention.h"
 #include "store.h"
 #include "tap.h"
@@ -124,6 +125,7 @@ test_policy(void)
 {
 	const struct retention_watch	*w;
 	struct retention_policy		 p;
+	struct detector_params		 dp;
 	struct config			*cfg;
 
 	cfg = load_conf("[cwguard]\nstate = /nonexistent/x.db\n"
@@ -137,15 +139,17 @@ test_policy(void)
 	ok(cfg != NULL, "policy: config loads");
 	if (cfg == NULL)
 		return;
+	detector_params_default(&dp);
 	retention_policy_init(&p, cfg);
 	is_int(p.nwatches, 3, "policy: one entry per watch");
 	w = policy_watch(&p, "fns");
-	/* catch-up 6 h + 10 periods + reread 10 m + lag 3 m + 1 period + 1 h */
-	is_int(w != NULL ? w->keep : -1, 6 * 3600 + 600 + 600 + 180 + 60 + 3600,
+	/* catch-up 6 h + max_span periods + reread + lag + 1 period + 1 h */
+	is_int(w != NULL ? w->keep : -1,
+	    6 * 3600 + dp.max_span * 60 + 600 + 180 + 60 + 3600,
 	    "policy: count watch keeps catch-up, window, reread, lag, margin");
 	w = policy_watch(&p, "slow");
 	is_int(w != NULL ? w->keep : -1,
-	    6 * 3600 + 3000 + 600 + 180 + 300 + 3600,
+	    6 * 3600 + dp.max_span * 300 + 600 + 180 + 300 + 3600,
 	    "policy: the window scales with the period");
 	w = policy_watch(&p, "q");
 	is_int(w != NULL ? w->keep : -1, 3 * 86400 + 600 + 180 + 60 + 3600,
