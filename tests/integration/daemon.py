@@ -20,6 +20,8 @@ from cwgtest import CWGUARD, Sim, Tap, clean_env, write  # noqa: E402
 
 t = Tap()
 d = tempfile.mkdtemp(prefix='cwg-daemon.')
+# A fake live Stripe key, assembled so that no key-shaped string is in git.
+STRIPE = 'sk_' + 'live_' + '4eC39HqLyjWDarjtT1zdp7dc' + 'Zz81Qh0k'
 now = int(time.time())
 scenario = {
     'account_id': '123456789012', 'region': 'us-east-1', 'seed': 5,
@@ -31,7 +33,8 @@ scenario = {
         'error_rate': 0.002, 'lazy': True}}],
     'log_groups': [{'name': '/aws/lambda/fn-00000', 'events': [
         {'timestamp': (now - 1800 + i) * 1000, 'stream': 's1',
-         'message': 'request %d done' % i} for i in range(300)]}],
+         'message': 'request %d done' % i if i != 150 else
+         'config dump stripe=' + STRIPE} for i in range(300)]}],
     'logs': {'poll_statuses': ['Running'] * 3},
 }
 scen = write(os.path.join(d, 'scenario.json'), json.dumps(scenario))
@@ -51,7 +54,8 @@ state = os.path.join(d, 'state.db')
 base_conf = ('[cwguard]\nstate = %s\ninterval = 2s\nlag = 0s\nreread = 2m\n'
              'metrics_listen = 127.0.0.1:%d\n[aws]\nregion = us-east-1\n'
              '[watch fns]\nkind = lambda\nfunctions = fn-*\n'
-             'baseline = 1d\n' % (state, mport))
+             'baseline = 1d\n[sink hook]\ntype = webhook\n'
+             'url = %s/hooks/daemon\n' % (state, mport, sim.url))
 logs_conf = ('[logs app]\nlog_groups = /aws/lambda/fn-00000\n'
              'interval = 3s\nlookback = 1h\noverlap = 1m\n')
 conf = write(os.path.join(d, 'c.conf'), base_conf)
@@ -188,6 +192,17 @@ try:
                                   source='app', result='ok') or 0) >= 1, 20),
          'the new logs source runs after the reload', daemon_log()[-2000:])
     t.ok(proc.poll() is None, 'still running after the reload')
+    # The outbox scheduler of the daemon delivers what the new logs source
+    # found: one notification, the key only as a redacted preview.
+    caught = wait_for(lambda: [h for h in sim.ctl('GET', 'hooks')
+                               if h['path'].startswith('/hooks/daemon')], 20)
+    t.ok(caught and len(caught) == 1, 'the daemon delivered the secret '
+         'finding to the webhook once', caught)
+    body = caught[0]['body'] if caught else ''
+    t.ok('"kind":"secret"' in body and 'sk_live_' in body and
+         STRIPE not in body, 'the payload holds the redacted preview, '
+         'never the key', body[:300])
+    t.ok(STRIPE not in daemon_log(), 'the key is not in the daemon log')
 
     write(conf, base_conf + '[watch broken]\nkind = nonsense\n')
     proc.send_signal(signal.SIGHUP)
