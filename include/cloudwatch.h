@@ -165,6 +165,37 @@ int	 cloudwatch_apply_page(const char *, size_t, struct cw_series *,
 	    size_t nseries, size_t first, size_t count, char **next_token,
 	    char *err, size_t errlen);
 
+/*
+ * GetMetricData handed over page by page, nothing kept (the watch at
+ * 10,000 entities): as cloudwatch_get_metric_data() but the run copies no
+ * queries and holds no results. query(i, q, scratch, arg) fills query i
+ * (q->metric may point into *scratch or into memory of the caller's that
+ * stays valid until done runs); it is called for every query at the start
+ * and again while the calls are built. page(first, count, series, arg)
+ * runs once per decoded reply: series[k] holds what that reply said for
+ * query first + k, in reply order (neither sorted nor merged with other
+ * pages: of equal timestamps the later point wins), valid during the
+ * callback. A malformed reply is asked again before any of it is handed
+ * over. done(data, error, arg) runs once at the end with data->series
+ * NULL and the counts set, or NULL and the first error: the pages handed
+ * over so far are then to be dropped. 0, or -1 with err (no callback).
+ */
+typedef void (*cw_query_fn)(size_t i, struct cw_query *q,
+	    struct cw_metric *scratch, void *arg);
+typedef void (*cw_page_fn)(size_t first, size_t count,
+	    const struct cw_series *series, void *arg);
+struct cw_stream {
+	size_t		 n;		/* queries */
+	time_t		 start, end;	/* aligned to the largest period */
+	int		 max_inflight;
+	cw_query_fn	 query;
+	cw_page_fn	 page;
+	cw_data_cb	 done;
+	void		*arg;
+};
+int	 cloudwatch_get_metric_data_stream(struct aws *,
+	    const struct cw_stream *, char *err, size_t errlen);
+
 /* Sorts by time and keeps the last of equal timestamps. */
 void	 cloudwatch_series_finish(struct cw_series *);
 void	 cloudwatch_series_cleanup(struct cw_series *);

@@ -227,9 +227,10 @@ cw_print(cJSON *o)
 	return out;
 }
 
-char *
-cloudwatch_metric_data_body(const struct cw_query *q, size_t first,
-    size_t count, time_t start, time_t end, const char *next_token)
+/* The body for queries first + k, q[k] for k < count. */
+static char *
+cw_data_body(const struct cw_query *q, size_t first, size_t count,
+    time_t start, time_t end, const char *next_token)
 {
 	cJSON	*o, *qs, *e, *ms;
 	char	 id[32];
@@ -237,9 +238,9 @@ cloudwatch_metric_data_body(const struct cw_query *q, size_t first,
 
 	o = cJSON_CreateObject();
 	qs = cJSON_AddArrayToObject(o, "MetricDataQueries");
-	for (i = first; i < first + count; i++) {
+	for (i = 0; i < count; i++) {
 		e = cJSON_CreateObject();
-		snprintf(id, sizeof id, "q%zu", i);
+		snprintf(id, sizeof id, "q%zu", first + i);
 		cJSON_AddStringToObject(e, "Id", id);
 		ms = cJSON_AddObjectToObject(e, "MetricStat");
 		cJSON_AddItemToObject(ms, "Metric", cw_metric_json(q[i].metric));
@@ -254,6 +255,13 @@ cloudwatch_metric_data_body(const struct cw_query *q, size_t first,
 	if (next_token != NULL)
 		cJSON_AddStringToObject(o, "NextToken", next_token);
 	return cw_print(o);
+}
+
+char *
+cloudwatch_metric_data_body(const struct cw_query *q, size_t first,
+    size_t count, time_t start, time_t end, const char *next_token)
+{
+	return cw_data_body(q + first, first, count, start, end, next_token);
 }
 
 char *
@@ -400,7 +408,8 @@ cw_series_grow(struct cw_series *s, size_t more)
  */
 static int
 cw_decode_data(const char *body, size_t len, struct cw_series *series,
-    size_t lo, size_t hi, char **next_token, char *err, size_t errlen)
+    size_t base, size_t lo, size_t hi, char **next_token, char *err,
+    size_t errlen)
 {
 	cJSON		*root;
 	const cJSON	*results, *r, *id, *ts, *vals, *st, *t, *v;
@@ -461,7 +470,7 @@ cw_decode_data(const char *body, size_t len, struct cw_series *series,
 				    "is not a string", i);
 				goto fail;
 			}
-			s = &series[idx];
+			s = &series[idx - base];
 			if (pass == 0) {
 				add[idx - lo] += nts;
 				if (s->n + add[idx - lo] > CW_SERIES_MAX_POINTS) {
@@ -507,27 +516,23 @@ cloudwatch_decode_metric_data(const char *body, size_t len,
     struct cw_series *series, size_t nseries, char **next_token, char *err,
     size_t errlen)
 {
-	return cw_decode_data(body, len, series, 0, nseries, next_token, err,
-	    errlen);
+	return cw_decode_data(body, len, series, 0, 0, nseries, next_token,
+	    err, errlen);
 }
 
-int
-cloudwatch_apply_page(const char *body, size_t len, struct cw_series *series,
-    size_t nseries, size_t first, size_t count, char **next_token, char *err,
+/* cloudwatch_apply_page() with series[k] the series of query base + k. */
+static int
+cw_apply_page(const char *body, size_t len, struct cw_series *series,
+    size_t base, size_t first, size_t count, char **next_token, char *err,
     size_t errlen)
 {
 	size_t	i;
 
-	*next_token = NULL;
-	if (first > nseries || count > nseries - first) {
-		snprintf(err, errlen, "batch outside the series");
-		return -1;
-	}
-	if (cw_decode_data(body, len, series, first, first + count,
+	if (cw_decode_data(body, len, series, base, first, first + count,
 	    next_token, err, errlen) == -1)
 		return -1;
 	for (i = first; i < first + count; i++)
-		if (strcmp(series[i].status, "Forbidden") == 0) {
+		if (strcmp(series[i - base].status, "Forbidden") == 0) {
 			snprintf(err, errlen, "query q%zu: Forbidden (no "
 			    "permission for that metric)", i);
 			free(*next_token);
@@ -538,10 +543,24 @@ cloudwatch_apply_page(const char *body, size_t len, struct cw_series *series,
 		return CW_PAGE_MORE;
 	/* The last page: whatever is still incomplete stays so. */
 	for (i = first; i < first + count; i++)
-		if (strcmp(series[i].status, "PartialData") == 0 ||
-		    strcmp(series[i].status, "InternalError") == 0)
-			series[i].partial = 1;
+		if (strcmp(series[i - base].status, "PartialData") == 0 ||
+		    strcmp(series[i - base].status, "InternalError") == 0)
+			series[i - base].partial = 1;
 	return CW_PAGE_DONE;
+}
+
+int
+cloudwatch_apply_page(const char *body, size_t len, struct cw_series *series,
+    size_t nseries, size_t first, size_t count, char **next_token, char *err,
+    size_t errlen)
+{
+	*next_token = NULL;
+	if (first > nseries || count > nseries - first) {
+		snprintf(err, errlen, "batch outside the series");
+		return -1;
+	}
+	return cw_apply_page(body, len, series, 0, first, count, next_token,
+	    err, errlen);
 }
 
 /* A string member of at most CW_STR_MAX bytes: 0, or -1. */
@@ -706,6 +725,9 @@ struct cw_run {
 	struct cw_data	 data;
 	cw_data_cb	 cb;
 	void		*arg;
+	/* streamed: queries asked for, pages handed over, nothing kept */
+	cw_query_fn	 qfn;
+	cw_page_fn	 pfn;
 };
 
 struct cw_batch {
@@ -735,7 +757,7 @@ cw_run_free(struct cw_run *run)
 {
 	size_t	i;
 
-	for (i = 0; i < run->n; i++) {
+	for (i = 0; i < run->n && run->qfn == NULL; i++) {
 		cw_metric_cleanup(&run->metrics[i]);
 		free(run->stats[i]);
 		cloudwatch_series_cleanup(&run->data.series[i]);
@@ -778,7 +800,7 @@ cw_run_settle(struct cw_run *run)
 	if (run->inflight > 0)
 		return;
 	if (!run->delivered) {
-		for (i = 0; i < run->n; i++) {
+		for (i = 0; i < run->n && run->qfn == NULL; i++) {
 			cloudwatch_series_finish(&run->data.series[i]);
 			run->data.dropped += run->data.series[i].dropped;
 			run->data.partial += run->data.series[i].partial;
@@ -811,6 +833,39 @@ cw_run_pump(struct cw_run *run)
 	}
 }
 
+/*
+ * Applies one reply to the run's series or, streamed, decodes it into
+ * series of its own and hands them over. As cloudwatch_apply_page().
+ */
+static int
+cw_batch_page(struct cw_batch *b, const struct aws_result *r, char **token,
+    char *err, size_t errlen)
+{
+	struct cw_run		*run = b->run;
+	struct cw_series	*page;
+	size_t			 k;
+	int			 rc;
+
+	if (run->qfn == NULL)
+		return cloudwatch_apply_page(r->body, r->len, run->data.series,
+		    run->n, b->first, b->count, token, err, errlen);
+	*token = NULL;
+	page = xcalloc(b->count, sizeof *page);
+	rc = cw_apply_page(r->body, r->len, page, b->first, b->first,
+	    b->count, token, err, errlen);
+	if (rc >= 0) {
+		for (k = 0; k < b->count; k++) {
+			run->data.dropped += page[k].dropped;
+			run->data.partial += page[k].partial;
+		}
+		run->pfn(b->first, b->count, page, run->arg);
+	}
+	for (k = 0; k < b->count; k++)
+		cloudwatch_series_cleanup(&page[k]);
+	free(page);
+	return rc;
+}
+
 static void
 cw_batch_done(const struct aws_result *r, void *arg)
 {
@@ -828,8 +883,7 @@ cw_batch_done(const struct aws_result *r, void *arg)
 		    cw_aws_error(&r->error, e, sizeof e));
 		cw_batch_free(b);
 	} else {
-		rc = cloudwatch_apply_page(r->body, r->len, run->data.series,
-		    run->n, b->first, b->count, &token, err, sizeof err);
+		rc = cw_batch_page(b, r, &token, err, sizeof err);
 		if (rc == -1 && b->retries < CW_MALFORMED_RETRIES) {
 			b->retries++;
 			log_warn("cloudwatch: GetMetricData: %s; asking again",
@@ -856,6 +910,30 @@ cw_batch_done(const struct aws_result *r, void *arg)
 	cw_run_settle(run);
 }
 
+/* The body of the batch's next call. */
+static char *
+cw_batch_body(struct cw_batch *b)
+{
+	struct cw_run		*run = b->run;
+	struct cw_query		*q;
+	struct cw_metric	*m;
+	char			*body;
+	size_t			 k;
+
+	if (run->qfn == NULL)
+		return cloudwatch_metric_data_body(run->q, b->first, b->count,
+		    run->start, run->end, b->token);
+	q = xcalloc(b->count, sizeof *q);
+	m = xcalloc(b->count, sizeof *m);
+	for (k = 0; k < b->count; k++)
+		run->qfn(b->first + k, &q[k], &m[k], run->arg);
+	body = cw_data_body(q, b->first, b->count, run->start, run->end,
+	    b->token);
+	free(q);
+	free(m);
+	return body;
+}
+
 /* Sends the batch's next call; its callback may run before this returns. */
 static void
 cw_batch_send(struct cw_batch *b)
@@ -863,8 +941,7 @@ cw_batch_send(struct cw_batch *b)
 	struct cw_run	*run = b->run;
 	char		*body, err[300];
 
-	body = cloudwatch_metric_data_body(run->q, b->first, b->count,
-	    run->start, run->end, b->token);
+	body = cw_batch_body(b);
 	run->inflight++;
 	run->data.calls++;
 	run->data.metrics_requested += b->count;
@@ -876,6 +953,28 @@ cw_batch_send(struct cw_batch *b)
 	}
 	free(body);
 }
+
+/* [start, end) aligned to the largest period: 0, or -1 when empty. */
+static int
+cw_window(time_t start, time_t end, int maxp, time_t *ostart, time_t *oend,
+    char *err, size_t errlen)
+{
+	start = cloudwatch_align(start, maxp);
+	end = cloudwatch_align(end, maxp);
+	if (start < 0 || end <= start) {
+		snprintf(err, errlen, "cloudwatch: empty window once aligned "
+		    "to %d s", maxp);
+		return -1;
+	}
+	if ((double)start < util_now() - (double)cloudwatch_retention(maxp))
+		log_debug("cloudwatch: window starts beyond the retention of "
+		    "%d s data; older points will be missing", maxp);
+	*ostart = start;
+	*oend = end;
+	return 0;
+}
+
+static int	cw_run_start(struct cw_run *, char *, size_t);
 
 int
 cloudwatch_get_metric_data(struct aws *aws, const struct cw_query *q,
@@ -900,16 +999,8 @@ cloudwatch_get_metric_data(struct aws *aws, const struct cw_query *q,
 		if (q[i].period > maxp)
 			maxp = q[i].period;
 	}
-	start = cloudwatch_align(start, maxp);
-	end = cloudwatch_align(end, maxp);
-	if (start < 0 || end <= start) {
-		snprintf(err, errlen, "cloudwatch: empty window once aligned "
-		    "to %d s", maxp);
+	if (cw_window(start, end, maxp, &start, &end, err, errlen) == -1)
 		return -1;
-	}
-	if ((double)start < util_now() - (double)cloudwatch_retention(maxp))
-		log_debug("cloudwatch: window starts beyond the retention of "
-		    "%d s data; older points will be missing", maxp);
 
 	run = xcalloc(1, sizeof *run);
 	run->aws = aws;
@@ -931,7 +1022,59 @@ cloudwatch_get_metric_data(struct aws *aws, const struct cw_query *q,
 	}
 	run->data.nqueries = n;
 	run->data.series = xcalloc(n, sizeof *run->data.series);
+	return cw_run_start(run, err, errlen);
+}
 
+int
+cloudwatch_get_metric_data_stream(struct aws *aws, const struct cw_stream *st,
+    char *err, size_t errlen)
+{
+	struct cw_run		*run;
+	struct cw_query		 q;
+	struct cw_metric	 m;
+	char			 e[300];
+	int			 maxp = 0;
+	size_t			 i;
+	time_t			 start, end;
+
+	if (st->n == 0 || st->n > CW_RUN_MAX_QUERIES || st->query == NULL ||
+	    st->page == NULL || st->done == NULL) {
+		snprintf(err, errlen, "cloudwatch: %zu queries (1 to %d)",
+		    st->n, CW_RUN_MAX_QUERIES);
+		return -1;
+	}
+	for (i = 0; i < st->n; i++) {
+		memset(&q, 0, sizeof q);
+		memset(&m, 0, sizeof m);
+		st->query(i, &q, &m, st->arg);
+		if (cloudwatch_query_check(&q, e, sizeof e) == -1) {
+			snprintf(err, errlen, "cloudwatch: query %zu: %s", i, e);
+			return -1;
+		}
+		if (q.period > maxp)
+			maxp = q.period;
+	}
+	if (cw_window(st->start, st->end, maxp, &start, &end, err,
+	    errlen) == -1)
+		return -1;
+	run = xcalloc(1, sizeof *run);
+	run->aws = aws;
+	run->n = st->n;
+	run->start = start;
+	run->end = end;
+	run->max_inflight = st->max_inflight > 0 ? st->max_inflight : 1;
+	run->cb = st->done;
+	run->arg = st->arg;
+	run->qfn = st->query;
+	run->pfn = st->page;
+	run->data.nqueries = st->n;
+	return cw_run_start(run, err, errlen);
+}
+
+/* Sends the first batches; frees the run when nothing could leave. */
+static int
+cw_run_start(struct cw_run *run, char *err, size_t errlen)
+{
 	run->busy = 1;
 	cw_run_pump(run);
 	run->busy = 0;
