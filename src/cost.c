@@ -32,6 +32,7 @@
 #include "log.h"
 #include "logsrc.h"
 #include "loop.h"
+#include "metricdefs.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -41,74 +42,8 @@
 #define COST_MAX_ENTITIES	200000
 #define COST_MAX_PAGES		1000
 
-/* --- Signal tables: the same as src/watch.c ---------------------------- */
-
-struct cost_sigdef {
-	enum config_watch_kind	 kind;
-	int			 variant;	/* -1: every variant */
-	const char		*signal;
-	const char		*num;
-	const char		*den;
-	unsigned		 denbit;
-};
-
-static const struct cost_sigdef cost_sigdefs[] = {
-	{ CONFIG_WATCH_LAMBDA, -1, "errors", "Errors", "Invocations", 1 },
-	{ CONFIG_WATCH_LAMBDA, -1, "throttles", "Throttles", "Invocations", 1 },
-	{ CONFIG_WATCH_LAMBDA, -1, "4xx", "Url4xxCount", "UrlRequestCount", 2 },
-	{ CONFIG_WATCH_LAMBDA, -1, "5xx", "Url5xxCount", "UrlRequestCount", 2 },
-	{ CONFIG_WATCH_APIGW, 0, "5xx", "5XXError", "Count", 1 },
-	{ CONFIG_WATCH_APIGW, 0, "4xx", "4XXError", "Count", 1 },
-	{ CONFIG_WATCH_APIGW, 1, "5xx", "5xx", "Count", 1 },
-	{ CONFIG_WATCH_APIGW, 1, "4xx", "4xx", "Count", 1 },
-	{ CONFIG_WATCH_ALB, -1, "4xx", "HTTPCode_Target_4XX_Count",
-	  "RequestCount", 1 },
-	{ CONFIG_WATCH_ALB, -1, "5xx", "HTTPCode_Target_5XX_Count",
-	  "RequestCount", 1 },
-	{ CONFIG_WATCH_ALB, -1, "elb5xx", "HTTPCode_ELB_5XX_Count",
-	  "RequestCount", 1 },
-};
-#define COST_NSIGDEFS	(sizeof cost_sigdefs / sizeof cost_sigdefs[0])
 #define COST_MAX_SIGNALS	4	/* WATCH_MAX_SIGNALS */
 #define COST_MAX_METRICS	6	/* WATCH_MAX_METRICS */
-
-/* One ListMetrics call of a kind's discovery (watch.c's listings). */
-struct cost_listing {
-	const char	*ns;
-	const char	*metric;
-	const char	*dims[2];
-	int		 ndims;
-	int		 variant;
-	unsigned	 denbit;
-};
-
-static const struct cost_listing cost_lambda_inv = {
-	"AWS/Lambda", "Invocations", { "FunctionName", NULL }, 1, 0, 1 };
-static const struct cost_listing cost_lambda_url = {
-	"AWS/Lambda", "UrlRequestCount", { "FunctionName", NULL }, 1, 0, 2 };
-static const struct cost_listing cost_apigw_rest = {
-	"AWS/ApiGateway", "Count", { "ApiName", "Stage" }, 2, 0, 1 };
-static const struct cost_listing cost_apigw_http = {
-	"AWS/ApiGateway", "Count", { "ApiId", "Stage" }, 2, 1, 1 };
-static const struct cost_listing cost_alb_req = {
-	"AWS/ApplicationELB", "RequestCount", { "LoadBalancer", NULL }, 1, 0,
-	1 };
-
-static const struct cost_sigdef *
-cost_find_def(enum config_watch_kind kind, int variant, const char *signal)
-{
-	size_t	i;
-
-	for (i = 0; i < COST_NSIGDEFS; i++) {
-		if (cost_sigdefs[i].kind != kind ||
-		    (cost_sigdefs[i].variant != -1 &&
-		    cost_sigdefs[i].variant != variant))
-			continue;
-		if (strcmp(cost_sigdefs[i].signal, signal) == 0)
-			return &cost_sigdefs[i];
-	}
-	return NULL;
-}
 
 /* --- Pure arithmetic --------------------------------------------------- */
 
@@ -149,7 +84,7 @@ int
 cost_metrics_per_entity(enum config_watch_kind kind, int variant,
     unsigned dens, char *const *signals)
 {
-	const struct cost_sigdef	*d;
+	const struct metricdefs_signal	*d;
 	const char			*m[COST_MAX_METRICS];
 	const char			*two[2];
 	char *const			*sig;
@@ -158,7 +93,7 @@ cost_metrics_per_entity(enum config_watch_kind kind, int variant,
 	if (kind == CONFIG_WATCH_METRIC)
 		return 1;
 	for (sig = signals; sig != NULL && *sig != NULL; sig++) {
-		if ((d = cost_find_def(kind, variant, *sig)) == NULL ||
+		if ((d = metricdefs_find(kind, variant, *sig)) == NULL ||
 		    nseries == COST_MAX_SIGNALS || (dens & d->denbit) == 0)
 			continue;
 		two[0] = d->den;
@@ -178,56 +113,22 @@ cost_metrics_per_entity(enum config_watch_kind kind, int variant,
 unsigned
 cost_signal_dens(enum config_watch_kind kind, char *const *signals)
 {
-	const struct cost_sigdef	*d;
+	const struct metricdefs_signal	*d;
 	char *const			*sig;
 	unsigned			 bits = 0;
 
 	for (sig = signals; sig != NULL && *sig != NULL; sig++)
-		if ((d = cost_find_def(kind, 0, *sig)) != NULL)
+		if ((d = metricdefs_find(kind, 0, *sig)) != NULL)
 			bits |= d->denbit;
 	return bits;
-}
-
-/* The listings of a kind's discovery, as watch_discover() makes them. */
-static int
-cost_kind_listings(enum config_watch_kind kind, char *const *signals,
-    const struct cost_listing **ls)
-{
-	char *const	*sig;
-	int		 n = 0, url = 0, inv = 0;
-
-	switch (kind) {
-	case CONFIG_WATCH_LAMBDA:
-		for (sig = signals; sig != NULL && *sig != NULL; sig++) {
-			if (strcmp(*sig, "4xx") == 0 || strcmp(*sig, "5xx") == 0)
-				url = 1;
-			else
-				inv = 1;
-		}
-		if (inv)
-			ls[n++] = &cost_lambda_inv;
-		if (url)
-			ls[n++] = &cost_lambda_url;
-		break;
-	case CONFIG_WATCH_APIGW:
-		ls[n++] = &cost_apigw_rest;
-		ls[n++] = &cost_apigw_http;
-		break;
-	case CONFIG_WATCH_ALB:
-		ls[n++] = &cost_alb_req;
-		break;
-	default:
-		break;
-	}
-	return n;
 }
 
 int
 cost_listings(enum config_watch_kind kind, char *const *signals)
 {
-	const struct cost_listing	*ls[3];
+	const struct metricdefs_listing	*ls[METRICDEFS_MAX_LISTINGS];
 
-	return cost_kind_listings(kind, signals, ls);
+	return metricdefs_listings(kind, signals, ls);
 }
 
 static int
@@ -586,12 +487,12 @@ cost_watch(const struct config *cfg, const struct config_watch *cw,
 	}
 	if (span >= interval) {
 		for (i = 0; i < n; i++) {
-			const struct cost_sigdef *sd;
+			const struct metricdefs_signal *sd;
 			char *const *sigs = ws[i].signals[0] != NULL ?
 			    ws[i].signals : cw->signals;
 
 			for (k = 0; sigs[k] != NULL; k++) {
-				sd = cost_find_def(cw->kind, ws[i].variant,
+				sd = metricdefs_find(cw->kind, ws[i].variant,
 				    sigs[k]);
 				if (sd == NULL)
 					continue;
@@ -1090,7 +991,7 @@ struct cost_listreq {
 	struct cost_online		*o;
 	const struct config_watch	*cw;
 	size_t				 idx;
-	const struct cost_listing	*l;
+	const struct metricdefs_listing	*l;
 };
 
 struct cost_descreq {
@@ -1386,7 +1287,7 @@ cost_discover(const struct config *cfg, time_t now,
 	struct awsstack			 stack;
 	const struct config_watch	*cw;
 	const struct config_logs	*cl;
-	const struct cost_listing	*ls[3];
+	const struct metricdefs_listing	*ls[METRICDEFS_MAX_LISTINGS];
 	struct cost_listreq		*lr;
 	struct cost_descreq		*dr;
 	struct cw_dim			 f[2];
@@ -1403,7 +1304,7 @@ cost_discover(const struct config *cfg, time_t now,
 	o.aws = stack.aws;
 	i = 0;
 	TAILQ_FOREACH(cw, &cfg->watches, entry) {
-		n = cost_kind_listings(cw->kind, cw->signals, ls);
+		n = metricdefs_listings(cw->kind, cw->signals, ls);
 		for (j = 0; j < n; j++) {
 			for (k = 0; k < ls[j]->ndims; k++) {
 				f[k].name = (char *)ls[j]->dims[k];

@@ -26,96 +26,25 @@
 #include "watch_int.h"
 #include "xmalloc.h"
 
-/* Lambda: Invocations for errors/throttles, UrlRequestCount for URLs. */
-static const struct watch_sigdef lambda_defs[] = {
-	{ "errors", "Errors", "Invocations" },
-	{ "throttles", "Throttles", "Invocations" },
-	{ "4xx", "Url4xxCount", "UrlRequestCount" },
-	{ "5xx", "Url5xxCount", "UrlRequestCount" },
-	{ NULL, NULL, NULL }
-};
-static const struct watch_sigdef apigw_rest_defs[] = {
-	{ "5xx", "5XXError", "Count" },
-	{ "4xx", "4XXError", "Count" },
-	{ NULL, NULL, NULL }
-};
-static const struct watch_sigdef apigw_http_defs[] = {
-	{ "5xx", "5xx", "Count" },
-	{ "4xx", "4xx", "Count" },
-	{ NULL, NULL, NULL }
-};
-static const struct watch_sigdef alb_defs[] = {
-	{ "4xx", "HTTPCode_Target_4XX_Count", "RequestCount" },
-	{ "5xx", "HTTPCode_Target_5XX_Count", "RequestCount" },
-	{ "elb5xx", "HTTPCode_ELB_5XX_Count", "RequestCount" },
-	{ NULL, NULL, NULL }
-};
-static struct watch_sigdef metric_def = { "value", NULL, NULL };
-
-/* One ListMetrics call of a kind's discovery. */
-struct watch_listing {
-	const char	*ns;
-	const char	*metric;
-	const char	*dims[2];
-	int		 ndims;
-	int		 variant;
-	unsigned	 denbit;
-};
-
-static const struct watch_listing lambda_inv = {
-	"AWS/Lambda", "Invocations", { "FunctionName", NULL }, 1, 0, 1 };
-static const struct watch_listing lambda_url = {
-	"AWS/Lambda", "UrlRequestCount", { "FunctionName", NULL }, 1, 0, 2 };
-static const struct watch_listing apigw_rest = {
-	"AWS/ApiGateway", "Count", { "ApiName", "Stage" }, 2, 0, 1 };
-static const struct watch_listing apigw_http = {
-	"AWS/ApiGateway", "Count", { "ApiId", "Stage" }, 2, 1, 1 };
-static const struct watch_listing alb_req = {
-	"AWS/ApplicationELB", "RequestCount", { "LoadBalancer", NULL }, 1, 0,
-	1 };
+static const struct metricdefs_signal metric_def = {
+	CONFIG_WATCH_METRIC, -1, "value", NULL, NULL, 0 };
 
 struct watch_listreq {
 	struct watch			*w;
-	const struct watch_listing	*l;
+	const struct metricdefs_listing	*l;
 };
 
 static void	watch_fetch(struct watch *);
 static void	watch_finish(struct watch *, int ok, const char *error);
 
-static const struct watch_sigdef *
-watch_kind_defs(enum config_watch_kind kind, int variant)
-{
-	switch (kind) {
-	case CONFIG_WATCH_LAMBDA:
-		return lambda_defs;
-	case CONFIG_WATCH_APIGW:
-		return variant ? apigw_http_defs : apigw_rest_defs;
-	case CONFIG_WATCH_ALB:
-		return alb_defs;
-	default:
-		return NULL;
-	}
-}
-
-static const struct watch_sigdef *
-watch_find_def(const struct watch_sigdef *defs, const char *signal)
-{
-	for (; defs != NULL && defs->signal != NULL; defs++)
-		if (strcmp(defs->signal, signal) == 0)
-			return defs;
-	return NULL;
-}
-
 static void
 watch_entity_free(struct watch_entity *e)
 {
-	int	i;
-
 	if (e == NULL)
 		return;
-	for (i = 0; i < e->nmetrics; i++)
-		cw_metric_cleanup(&e->metrics[i]);
 	free(e->name);
+	free(e->dimbuf);
+	free(e->series);
 	free(e);
 }
 
@@ -129,55 +58,53 @@ watch_entities_free(struct watch_entity **ents, size_t n)
 	free(ents);
 }
 
-/* Index of metric name in e, added (with e's dimensions) when missing. */
+/* Index of metric name (static storage) in e, added when missing. */
 static int
-watch_entity_metric(struct watch_entity *e, const struct cw_metric *ident,
-    const char *name)
+watch_entity_metric(struct watch_entity *e, const char *name)
 {
-	struct cw_metric	*m;
-	int			 i;
+	int	i;
 
 	for (i = 0; i < e->nmetrics; i++)
-		if (strcmp(e->metrics[i].name, name) == 0)
+		if (strcmp(e->mnames[i], name) == 0)
 			return i;
 	if (e->nmetrics == WATCH_MAX_METRICS)
 		return -1;
-	m = &e->metrics[e->nmetrics];
-	cw_metric_copy(m, ident);
-	free(m->name);
-	m->name = xstrdup(name);
+	e->mnames[e->nmetrics] = name;
 	return e->nmetrics++;
 }
 
 /* Series and metrics of e from the configured signals. */
 static void
-watch_entity_plan(struct watch *w, struct watch_entity *e,
-    const struct cw_metric *ident)
+watch_entity_plan(struct watch *w, struct watch_entity *e)
 {
-	const struct watch_sigdef	*defs, *d;
+	const struct metricdefs_signal	*d;
 	struct watch_series		*s;
 	char				**sig;
-	unsigned			 bit;
+	int				 n = 0;
 
+	e->nmetrics = e->nseries = 0;
+	free(e->series);
 	if (w->cw->kind == CONFIG_WATCH_METRIC) {
+		e->series = xcalloc(1, sizeof *e->series);
 		s = &e->series[e->nseries++];
 		s->def = &metric_def;
-		s->inum = watch_entity_metric(e, ident, w->cw->metric);
+		s->inum = watch_entity_metric(e, w->cw->metric);
 		s->iden = -1;
 		return;
 	}
-	defs = watch_kind_defs(w->cw->kind, e->variant);
+	for (sig = w->cw->signals; sig != NULL && *sig != NULL; sig++)
+		n++;
+	e->series = xcalloc(n ? n : 1, sizeof *e->series);
 	for (sig = w->cw->signals; sig != NULL && *sig != NULL; sig++) {
-		if ((d = watch_find_def(defs, *sig)) == NULL ||
-		    e->nseries == WATCH_MAX_SIGNALS)
+		if ((d = metricdefs_find(w->cw->kind, e->variant,
+		    *sig)) == NULL || e->nseries == WATCH_MAX_SIGNALS)
 			continue;
-		bit = strcmp(d->den, "UrlRequestCount") == 0 ? 2 : 1;
-		if ((e->dens & bit) == 0)
+		if ((e->dens & d->denbit) == 0)
 			continue;	/* e.g. a function without a URL */
 		s = &e->series[e->nseries];
 		s->def = d;
-		s->iden = watch_entity_metric(e, ident, d->den);
-		s->inum = watch_entity_metric(e, ident, d->num);
+		s->iden = watch_entity_metric(e, d->den);
+		s->inum = watch_entity_metric(e, d->num);
 		if (s->iden == -1 || s->inum == -1)
 			continue;
 		e->nseries++;
@@ -318,7 +245,7 @@ watch_hash_add(struct watch *w)
 
 /* Adds the metrics of one listing to w->nents_new. */
 static void
-watch_listed(struct watch *w, const struct watch_listing *l,
+watch_listed(struct watch *w, const struct metricdefs_listing *l,
     const struct cw_metric_list *list)
 {
 	struct watch_entity	*e;
@@ -348,9 +275,16 @@ watch_listed(struct watch *w, const struct watch_listing *l,
 			e = xcalloc(1, sizeof *e);
 			e->name = xstrdup(name);
 			e->variant = l->variant;
-			/* the identity: namespace and dimensions */
-			cw_metric_copy(&e->metrics[0], m);
-			e->nmetrics = 1;
+			/* the identity: the listing's namespace and dimensions */
+			e->l = l;
+			if (l->ndims == 1)
+				e->dimv[0] = e->name;
+			else {
+				e->dimbuf = xasprintf("%s%c%s", v[0], '\0',
+				    v[1]);
+				e->dimv[0] = e->dimbuf;
+				e->dimv[1] = e->dimbuf + strlen(v[0]) + 1;
+			}
 			w->nents_new = xreallocarray(w->nents_new, w->nnew + 1,
 			    sizeof *w->nents_new);
 			w->nents_new[w->nnew++] = e;
@@ -360,26 +294,75 @@ watch_listed(struct watch *w, const struct watch_listing *l,
 	}
 }
 
+/* The entity of old as (name, variant) in the sorted list, or NULL. */
+static struct watch_entity *
+watch_entity_find(struct watch_entity **ents, size_t n,
+    const struct watch_entity *key)
+{
+	size_t	lo = 0, hi = n, mid;
+	int	c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = watch_entity_cmp(&key, &ents[mid]);
+		if (c == 0)
+			return ents[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/*
+ * What e had in memory before this discovery (pace and alert state, as
+ * read from the store and written since) carries over to its new self.
+ */
+static void
+watch_entity_carry(struct watch_entity *e, const struct watch_entity *old)
+{
+	int	i, k;
+
+	if (old == NULL || !old->loaded)
+		return;
+	e->loaded = 1;
+	e->boot = old->boot;
+	e->polled = old->polled;
+	e->traffic = old->traffic;
+	e->saved_boot = old->saved_boot;
+	e->saved_polled = old->saved_polled;
+	e->saved_traffic = old->saved_traffic;
+	for (i = 0; i < e->nseries; i++) {
+		for (k = 0; k < old->nseries; k++)
+			if (old->series[k].def == e->series[i].def)
+				break;
+		if (k == old->nseries) {
+			/* a new signal (a URL appeared): read it */
+			e->loaded = 0;
+			continue;
+		}
+		e->series[i].found = old->series[k].found;
+		e->series[i].st = old->series[k].st;
+		e->series[i].last_value = old->series[k].last_value;
+		e->series[i].last_baseline = old->series[k].last_baseline;
+	}
+}
+
 /* The listing done: swap the new entity list in, plan each entity. */
 static void
 watch_discovered(struct watch *w)
 {
-	struct cw_metric	 ident;
 	struct watch_entity	*e;
 	size_t			 i;
 
-	for (i = 0; i < w->nnew; i++) {
-		e = w->nents_new[i];
-		/* metrics[0] was the listed metric: keep it as identity */
-		memset(&ident, 0, sizeof ident);
-		cw_metric_copy(&ident, &e->metrics[0]);
-		cw_metric_cleanup(&e->metrics[0]);
-		e->nmetrics = 0;
-		watch_entity_plan(w, e, &ident);
-		cw_metric_cleanup(&ident);
-	}
 	watch_hash_clear(w);
 	qsort(w->nents_new, w->nnew, sizeof *w->nents_new, watch_entity_cmp);
+	for (i = 0; i < w->nnew; i++) {
+		e = w->nents_new[i];
+		watch_entity_plan(w, e);
+		watch_entity_carry(e, watch_entity_find(w->ents, w->nents, e));
+	}
 	watch_entities_free(w->ents, w->nents);
 	w->ents = w->nents_new;
 	w->nents = w->nnew;
@@ -424,33 +407,12 @@ watch_list_cb(const struct cw_metric_list *list, const char *error,
 static int
 watch_discover(struct watch *w, char *err, size_t errlen)
 {
-	const struct watch_listing	*ls[3];
+	const struct metricdefs_listing	*ls[METRICDEFS_MAX_LISTINGS];
 	struct watch_listreq		*lr;
 	struct cw_dim			 f[2];
-	char				**sig;
-	int				 n = 0, i, k, url = 0, inv = 0;
+	int				 n, i, k;
 
-	switch (w->cw->kind) {
-	case CONFIG_WATCH_LAMBDA:
-		for (sig = w->cw->signals; sig != NULL && *sig != NULL; sig++) {
-			if (strcmp(*sig, "4xx") == 0 || strcmp(*sig, "5xx") == 0)
-				url = 1;
-			else
-				inv = 1;
-		}
-		if (inv)
-			ls[n++] = &lambda_inv;
-		if (url)
-			ls[n++] = &lambda_url;
-		break;
-	case CONFIG_WATCH_APIGW:
-		ls[n++] = &apigw_rest;
-		ls[n++] = &apigw_http;
-		break;
-	case CONFIG_WATCH_ALB:
-		ls[n++] = &alb_req;
-		break;
-	default:
+	if ((n = metricdefs_listings(w->cw->kind, w->cw->signals, ls)) == 0) {
 		snprintf(err, errlen, "nothing to discover");
 		return -1;
 	}
@@ -482,27 +444,27 @@ watch_discover(struct watch *w, char *err, size_t errlen)
 	return 0;
 }
 
-/* Metric watch: one fixed entity, built once. */
+/* Metric watch: one fixed entity (identity w->ident), built once. */
 static void
 watch_metric_entity(struct watch *w)
 {
 	struct watch_entity	*e;
-	struct cw_metric	 ident;
+	struct cw_metric	*ident = &w->ident;
 	char			 name[ALERT_NAME_MAX * 2], *eq;
 	char			**d;
 	size_t			 len = 0;
 
-	memset(&ident, 0, sizeof ident);
-	ident.namespace = w->cw->namespace;
-	ident.name = w->cw->metric;
+	memset(ident, 0, sizeof *ident);
+	ident->namespace = xstrdup(w->cw->namespace);
+	ident->name = xstrdup(w->cw->metric);
 	name[0] = '\0';
 	for (d = w->cw->dimensions; d != NULL && *d != NULL &&
-	    ident.ndims < CW_MAX_DIMS; d++) {
+	    ident->ndims < CW_MAX_DIMS; d++) {
 		if ((eq = strchr(*d, '=')) == NULL)
 			continue;
-		ident.dims[ident.ndims].name = xstrndup(*d, eq - *d);
-		ident.dims[ident.ndims].value = xstrdup(eq + 1);
-		ident.ndims++;
+		ident->dims[ident->ndims].name = xstrndup(*d, eq - *d);
+		ident->dims[ident->ndims].value = xstrdup(eq + 1);
+		ident->ndims++;
 		if (len < sizeof name)
 			len += snprintf(name + len, sizeof name - len, "%s%s",
 			    len ? "/" : "", eq + 1);
@@ -511,11 +473,7 @@ watch_metric_entity(struct watch *w)
 		util_strlcpy(name, w->cw->metric, sizeof name);
 	e = xcalloc(1, sizeof *e);
 	e->name = xstrdup(name);
-	watch_entity_plan(w, e, &ident);
-	while (ident.ndims-- > 0) {
-		free(ident.dims[ident.ndims].name);
-		free(ident.dims[ident.ndims].value);
-	}
+	watch_entity_plan(w, e);
 	w->ents = xcalloc(1, sizeof *w->ents);
 	w->ents[0] = e;
 	w->nents = 1;
@@ -559,8 +517,7 @@ watch_new(const struct config *cfg, const struct config_watch *cw,
 		w->disc_at = 1;
 	} else {
 		for (sig = cw->signals; sig != NULL && *sig != NULL; sig++)
-			if (watch_find_def(watch_kind_defs(cw->kind, 0),
-			    *sig) == NULL) {
+			if (metricdefs_find(cw->kind, 0, *sig) == NULL) {
 				snprintf(err, errlen, "watch %s: signal %s is "
 				    "not one of %s", cw->name, *sig,
 				    config_watch_kind_name(cw->kind));
@@ -579,32 +536,178 @@ watch_data_cleanup(struct watch_data *d)
 	size_t	i;
 
 	for (i = 0; i < d->n; i++) {
-		free(d->series[i].ts);
-		free(d->series[i].values);
+		if (d->rows != NULL) {
+			free(d->rows[i].v);
+			free(d->rows[i].wide);
+		}
+		if (d->series != NULL)
+			cloudwatch_series_cleanup(&d->series[i]);
 	}
+	free(d->rows);
 	free(d->series);
 	memset(d, 0, sizeof *d);
 }
 
+/* Slots for n queries over [start, start + count * step). */
 static void
-watch_data_copy(struct watch_data *d, const struct cw_data *src)
+watch_data_init(struct watch_data *d, size_t n, int64_t start, int64_t step,
+    size_t count, int metric)
 {
-	size_t	i, n;
+	memset(d, 0, sizeof *d);
+	d->n = n;
+	d->start = start;
+	d->step = step;
+	d->count = count;
+	if (metric)
+		d->series = xcalloc(n ? n : 1, sizeof *d->series);
+	else
+		d->rows = xcalloc(n ? n : 1, sizeof *d->rows);
+}
 
-	d->n = src->nqueries;
-	d->series = xcalloc(d->n ? d->n : 1, sizeof *d->series);
-	for (i = 0; i < d->n; i++) {
-		n = src->series[i].n;
-		d->series[i] = src->series[i];
-		d->series[i].ts = xreallocarray(NULL, n ? n : 1,
-		    sizeof *d->series[i].ts);
-		d->series[i].values = xreallocarray(NULL, n ? n : 1,
-		    sizeof *d->series[i].values);
-		if (n) {
-			memcpy(d->series[i].ts, src->series[i].ts,
-			    n * sizeof *d->series[i].ts);
-			memcpy(d->series[i].values, src->series[i].values,
-			    n * sizeof *d->series[i].values);
+int
+watch_row_get(const struct watch_row *r, size_t i, int64_t *v)
+{
+	size_t	k;
+
+	if (r == NULL || (int64_t)i < r->lo || (int64_t)i - r->lo >= r->n)
+		return 0;
+	k = i - (size_t)r->lo;
+	if (r->wide != NULL) {
+		if (r->wide[k] == INT64_MIN)
+			return 0;
+		*v = r->wide[k];
+		return 1;
+	}
+	if (r->v[k] == WATCH_ROW_NONE)
+		return 0;
+	*v = r->v[k];
+	return 1;
+}
+
+/* Makes r cover slots [lo, hi), new slots empty. */
+static void
+watch_row_cover(struct watch_row *r, int32_t lo, int32_t hi)
+{
+	int32_t		 nlo, nhi;
+	size_t		 n, i, shift;
+	uint32_t	*v = NULL;
+	int64_t		*wv = NULL;
+
+	if (r->n > 0 && lo >= r->lo && hi <= r->lo + (int32_t)r->n)
+		return;
+	nlo = r->n > 0 && r->lo < lo ? r->lo : lo;
+	nhi = r->n > 0 && r->lo + (int32_t)r->n > hi ? r->lo + (int32_t)r->n :
+	    hi;
+	n = (size_t)(nhi - nlo);
+	shift = r->n > 0 ? (size_t)(r->lo - nlo) : 0;
+	if (r->wide != NULL) {
+		wv = xreallocarray(NULL, n, sizeof *wv);
+		for (i = 0; i < n; i++)
+			wv[i] = INT64_MIN;
+		for (i = 0; i < r->n; i++)
+			wv[shift + i] = r->wide[i];
+		free(r->wide);
+		r->wide = wv;
+	} else {
+		v = xreallocarray(NULL, n, sizeof *v);
+		for (i = 0; i < n; i++)
+			v[i] = WATCH_ROW_NONE;
+		for (i = 0; i < r->n; i++)
+			v[shift + i] = r->v[i];
+		free(r->v);
+		r->v = v;
+	}
+	r->lo = nlo;
+	r->n = (uint32_t)n;
+}
+
+/* Slot i (covered) := c; c < 0: none. */
+static void
+watch_row_set(struct watch_row *r, int32_t i, long long c)
+{
+	size_t	k = (size_t)(i - r->lo), j;
+
+	if (r->wide == NULL && c >= (long long)WATCH_ROW_NONE) {
+		r->wide = xreallocarray(NULL, r->n, sizeof *r->wide);
+		for (j = 0; j < r->n; j++)
+			r->wide[j] = r->v[j] == WATCH_ROW_NONE ? INT64_MIN :
+			    (int64_t)r->v[j];
+		free(r->v);
+		r->v = NULL;
+	}
+	if (r->wide != NULL)
+		r->wide[k] = c < 0 ? INT64_MIN : (int64_t)c;
+	else
+		r->v[k] = c < 0 ? WATCH_ROW_NONE : (uint32_t)c;
+}
+
+/* Slot of t in d, or -1 (outside the window or between periods). */
+static int32_t
+watch_slot(const struct watch_data *d, int64_t t)
+{
+	int64_t	off = t - d->start;
+
+	if (off < 0 || off % d->step != 0 || (size_t)(off / d->step) >=
+	    d->count)
+		return -1;
+	return (int32_t)(off / d->step);
+}
+
+/*
+ * One page of a run: each point lands in its period's slot, a later
+ * point of the same period replacing the earlier one, a negative one
+ * leaving the slot empty (what sorting, keeping the last of equal
+ * timestamps and skipping negative counts did).
+ */
+static void
+watch_data_page(struct watch_data *d, size_t first, size_t count,
+    const struct cw_series *page)
+{
+	const struct cw_series	*cs;
+	struct cw_series	*ms;
+	struct watch_row	*r;
+	size_t			 k, i;
+	int32_t			 slot, lo, hi;
+
+	for (k = 0; k < count && first + k < d->n; k++) {
+		cs = &page[k];
+		if (cs->n == 0)
+			continue;
+		if (d->series != NULL) {
+			ms = &d->series[first + k];
+			if (ms->n + cs->n > ms->cap) {
+				ms->cap = ms->n + cs->n;
+				ms->ts = xreallocarray(ms->ts, ms->cap,
+				    sizeof *ms->ts);
+				ms->values = xreallocarray(ms->values, ms->cap,
+				    sizeof *ms->values);
+			}
+			memcpy(ms->ts + ms->n, cs->ts, cs->n * sizeof *cs->ts);
+			memcpy(ms->values + ms->n, cs->values,
+			    cs->n * sizeof *cs->values);
+			ms->n += cs->n;
+			continue;
+		}
+		r = &d->rows[first + k];
+		lo = INT32_MAX;
+		hi = -1;
+		for (i = 0; i < cs->n; i++) {
+			if ((slot = watch_slot(d, cs->ts[i])) == -1)
+				continue;
+			if (slot < lo)
+				lo = slot;
+			if (slot > hi)
+				hi = slot;
+		}
+		if (hi < 0)
+			continue;
+		watch_row_cover(r, lo, hi + 1);
+		for (i = 0; i < cs->n; i++) {
+			if ((slot = watch_slot(d, cs->ts[i])) == -1 ||
+			    !isfinite(cs->values[i]))
+				continue;
+			watch_row_set(r, slot, cs->values[i] < 0 ? -1 :
+			    llround(cs->values[i]));
 		}
 	}
 }
@@ -622,6 +725,7 @@ watch_free(struct watch *w)
 	free(w->qboot);
 	watch_data_cleanup(&w->dfine);
 	watch_data_cleanup(&w->dboot);
+	cw_metric_cleanup(&w->ident);
 	free(w->open);
 	free(w);
 }
@@ -658,7 +762,12 @@ watch_meta_key(const struct watch *w, const struct watch_entity *e,
 	    e->name);
 }
 
-/* Reads the entity's persisted pace and the alert state of its series. */
+/*
+ * Reads the entity's persisted pace and the alert state of its series,
+ * once: the daemon holds the lock and writes them itself, so what it
+ * holds in memory afterwards is what the store holds (see
+ * watch_invalidate() for when it is not).
+ */
 static int
 watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 {
@@ -668,6 +777,10 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 	long long		 b = 0, p = 0, t = 0;
 	int			 i, rc;
 
+	for (i = 0; i < e->nseries; i++)
+		e->series[i].changed = 0;
+	if (e->loaded && !w->backtest)
+		return 0;
 	watch_meta_key(w, e, key, sizeof key);
 	if ((rc = store_meta_get(w->store, key, val, sizeof val)) == -1)
 		goto fail;
@@ -680,7 +793,6 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 	}
 	for (i = 0; i < e->nseries; i++) {
 		s = &e->series[i];
-		s->changed = 0;
 		if ((rc = store_alert_get(w->store, w->cw->name, e->name,
 		    s->def->signal, &sa)) == -1)
 			goto fail;
@@ -698,6 +810,10 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 			s->last_baseline = sa.last_baseline;
 		}
 	}
+	e->saved_boot = e->boot;
+	e->saved_polled = e->polled;
+	e->saved_traffic = e->traffic;
+	e->loaded = 1;
 	return 0;
 fail:
 	snprintf(err, errlen, "state database: %s", store_error(w->store));
@@ -734,15 +850,27 @@ watch_history(int64_t want, int64_t period)
 	return want < keep ? want : keep;
 }
 
+/* After a rollback the store no longer holds what memory does. */
+static void
+watch_invalidate(struct watch *w)
+{
+	size_t	i;
+
+	for (i = 0; i < w->nents; i++)
+		w->ents[i]->loaded = 0;
+}
+
 static void
 watch_data_cb(const struct cw_data *d, const char *error, void *arg,
     int boot)
 {
 	struct watch	*w = arg;
+	size_t		 i;
 
 	if (d != NULL) {
-		watch_data_copy(boot ? &w->dboot : &w->dfine, d);
 		w->calls += d->calls;
+		for (i = 0; !boot && i < w->dfine.n && w->dfine.series; i++)
+			cloudwatch_series_finish(&w->dfine.series[i]);
 	} else if (w->fetch_err[0] == '\0')
 		snprintf(w->fetch_err, sizeof w->fetch_err, "GetMetricData: %s",
 		    error != NULL ? error : "failed");
@@ -753,9 +881,12 @@ watch_data_cb(const struct cw_data *d, const char *error, void *arg,
 		return;
 	}
 	if (watch_commit(w, w->fetch_err, sizeof w->fetch_err) == -1) {
+		watch_invalidate(w);
 		watch_finish(w, 0, w->fetch_err);
 		return;
 	}
+	if (w->flags & WATCH_DRY_RUN)
+		watch_invalidate(w);
 	watch_finish(w, 1, NULL);
 }
 
@@ -771,6 +902,78 @@ watch_boot_cb(const struct cw_data *d, const char *error, void *arg)
 	watch_data_cb(d, error, arg, 1);
 }
 
+/* Query i of a run over refs: the entity's metric, built in *m. */
+static void
+watch_query(struct watch *w, const struct watch_qref *ref, struct cw_query *q,
+    struct cw_metric *m, int period, const char *stat)
+{
+	const struct watch_entity	*e = w->ents[ref->ent];
+	int				 k;
+
+	if (e->l == NULL)
+		*m = w->ident;		/* shallow: the metric watch's own */
+	else {
+		m->namespace = (char *)e->l->ns;
+		m->ndims = e->l->ndims;
+		for (k = 0; k < e->l->ndims; k++) {
+			m->dims[k].name = (char *)e->l->dims[k];
+			m->dims[k].value = (char *)e->dimv[k];
+		}
+	}
+	m->name = (char *)e->mnames[ref->k];
+	q->metric = m;
+	q->period = period;
+	q->stat = stat;
+}
+
+static void
+watch_fine_query(size_t i, struct cw_query *q, struct cw_metric *m, void *arg)
+{
+	struct watch	*w = arg;
+
+	watch_query(w, &w->qfine[i], q, m, (int)w->cw->period,
+	    w->cw->kind == CONFIG_WATCH_METRIC ? w->cw->stat : "Sum");
+}
+
+static void
+watch_boot_query(size_t i, struct cw_query *q, struct cw_metric *m, void *arg)
+{
+	struct watch	*w = arg;
+
+	watch_query(w, &w->qboot[i], q, m, 3600, "Sum");
+}
+
+static void
+watch_fine_page(size_t first, size_t count, const struct cw_series *page,
+    void *arg)
+{
+	struct watch	*w = arg;
+
+	watch_data_page(&w->dfine, first, count, page);
+}
+
+static void
+watch_boot_page(size_t first, size_t count, const struct cw_series *page,
+    void *arg)
+{
+	struct watch	*w = arg;
+
+	watch_data_page(&w->dboot, first, count, page);
+}
+
+/* Adds query (entity i, metric k) to refs; its index. */
+static int32_t
+watch_qadd(struct watch_qref **refs, size_t *n, size_t i, int k)
+{
+	if (*n == 0)
+		*refs = xreallocarray(NULL, 64, sizeof **refs);
+	else if (*n >= 64 && (*n & (*n - 1)) == 0)
+		*refs = xreallocarray(*refs, *n * 2, sizeof **refs);
+	(*refs)[*n].ent = (uint32_t)i;
+	(*refs)[*n].k = (uint32_t)k;
+	return (int32_t)(*n)++;
+}
+
 /*
  * The plan: which entities are polled (idle ones every idle_interval),
  * which are new, the windows, the queries; then both GetMetricData runs.
@@ -782,6 +985,7 @@ watch_fetch(struct watch *w)
 	struct watch_entity	*e;
 	struct watch_series	*s;
 	int64_t			 P = cw->period, reread, start, lo, ctx, t;
+	struct cw_stream	 st;
 	size_t			 i;
 	int			 k, isnew, metric;
 	char			 err[256];
@@ -808,9 +1012,11 @@ watch_fetch(struct watch *w)
 		isnew = e->boot == 0 || w->backtest;
 		e->bootstrap = isnew;
 		e->poll = 1;
+		e->idle = 0;
 		if (!isnew && !metric &&
 		    (int64_t)w->now - e->traffic > WATCH_IDLE_AFTER) {
 			w->stats.idle++;
+			e->idle = 1;
 			if ((int64_t)w->now - e->polled < cw->idle_interval) {
 				e->poll = 0;
 				continue;
@@ -847,20 +1053,10 @@ watch_fetch(struct watch *w)
 			e->qfine[k] = e->qboot[k] = -1;
 			if (!e->poll)
 				continue;
-			w->qfine = xreallocarray(w->qfine, w->nqfine + 1,
-			    sizeof *w->qfine);
-			w->qfine[w->nqfine].metric = &e->metrics[k];
-			w->qfine[w->nqfine].period = (int)P;
-			w->qfine[w->nqfine].stat = metric ? cw->stat : "Sum";
-			e->qfine[k] = (long)w->nqfine++;
+			e->qfine[k] = watch_qadd(&w->qfine, &w->nqfine, i, k);
 			if (!e->bootstrap || metric)
 				continue;
-			w->qboot = xreallocarray(w->qboot, w->nqboot + 1,
-			    sizeof *w->qboot);
-			w->qboot[w->nqboot].metric = &e->metrics[k];
-			w->qboot[w->nqboot].period = 3600;
-			w->qboot[w->nqboot].stat = "Sum";
-			e->qboot[k] = (long)w->nqboot++;
+			e->qboot[k] = watch_qadd(&w->qboot, &w->nqboot, i, k);
 		}
 	}
 	w->stats.metrics_requested = (long long)(w->nqfine + w->nqboot);
@@ -878,17 +1074,34 @@ watch_fetch(struct watch *w)
 		return;
 	}
 	/* callbacks never run from inside the calls */
-	if (cloudwatch_get_metric_data(w->aws, w->qfine, w->nqfine,
-	    (time_t)w->fstart, (time_t)w->fend, 4, watch_fine_cb, w, err,
+	memset(&st, 0, sizeof st);
+	st.n = w->nqfine;
+	st.start = (time_t)w->fstart;
+	st.end = (time_t)w->fend;
+	st.max_inflight = 4;
+	st.query = watch_fine_query;
+	st.page = watch_fine_page;
+	st.done = watch_fine_cb;
+	st.arg = w;
+	watch_data_init(&w->dfine, w->nqfine, w->fstart, P,
+	    (size_t)((w->fend - w->fstart) / P), metric);
+	if (cloudwatch_get_metric_data_stream(w->aws, &st, err,
 	    sizeof err) == -1) {
 		watch_finish(w, 0, err);
 		return;
 	}
 	w->fetch_pending++;
 	if (w->nqboot > 0 && w->bstart < w->bend) {
-		if (cloudwatch_get_metric_data(w->aws, w->qboot, w->nqboot,
-		    (time_t)w->bstart, (time_t)w->bend, 4, watch_boot_cb, w,
-		    err, sizeof err) == -1)
+		st.n = w->nqboot;
+		st.start = (time_t)w->bstart;
+		st.end = (time_t)w->bend;
+		st.query = watch_boot_query;
+		st.page = watch_boot_page;
+		st.done = watch_boot_cb;
+		watch_data_init(&w->dboot, w->nqboot, w->bstart, 3600,
+		    (size_t)((w->bend - w->bstart) / 3600), 0);
+		if (cloudwatch_get_metric_data_stream(w->aws, &st, err,
+		    sizeof err) == -1)
 			snprintf(w->fetch_err, sizeof w->fetch_err,
 			    "GetMetricData: %.200s", err);
 		else

@@ -14,6 +14,7 @@
 #include "alert.h"
 #include "cloudwatch.h"
 #include "detector.h"
+#include "metricdefs.h"
 #include "robust.h"
 #include "watch.h"
 
@@ -24,15 +25,8 @@
 #define WATCH_CATCHUP_MAX	(6 * 3600)	/* judge at most this far back */
 #define WATCH_LEARNING_HOURS	6
 
-/* One signal of a kind: rate = num / den. */
-struct watch_sigdef {
-	const char	*signal;
-	const char	*num;
-	const char	*den;	/* NULL: kind = metric (value of num) */
-};
-
 struct watch_series {
-	const struct watch_sigdef *def;
+	const struct metricdefs_signal *def;
 	int		 inum, iden;	/* indexes in entity metrics */
 	int		 found;		/* alert row existed */
 	int		 changed;
@@ -40,29 +34,62 @@ struct watch_series {
 	double		 last_value, last_baseline;
 };
 
+/*
+ * One entity, compact (10,000 of them): the namespace and dimension
+ * names are the listing's, the metric names the signal table's; only the
+ * dimension values are its own.
+ */
 struct watch_entity {
 	char		*name;		/* display: function, api/stage, lb */
+	const struct metricdefs_listing *l;	/* NULL: metric watch */
+	const char	*dimv[2];	/* values of l->dims; [0] may be name */
+	char		*dimbuf;	/* dimv storage when not name */
 	int		 variant;	/* apigw: 0 REST, 1 HTTP API */
 	unsigned	 dens;		/* denominator metrics discovered */
-	struct cw_metric metrics[WATCH_MAX_METRICS];
+	const char	*mnames[WATCH_MAX_METRICS];	/* static strings */
 	int		 nmetrics;
-	long		 qfine[WATCH_MAX_METRICS];	/* -1: not queried */
-	long		 qboot[WATCH_MAX_METRICS];
-	struct watch_series series[WATCH_MAX_SIGNALS];
+	int32_t		 qfine[WATCH_MAX_METRICS];	/* -1: not queried */
+	int32_t		 qboot[WATCH_MAX_METRICS];
+	struct watch_series *series;	/* nseries */
 	int		 nseries;
-	/* persisted in the meta table */
+	/* persisted in the meta table, read once (loaded) */
+	int		 loaded;
 	int64_t		 boot;		/* when bootstrapped; 0: new */
 	int64_t		 polled;	/* last cycle that fetched it */
 	int64_t		 traffic;	/* newest period with requests */
+	int64_t		 saved_boot, saved_polled, saved_traffic;
 	/* this cycle */
 	int		 poll;
 	int		 bootstrap;
+	int		 idle;
 };
 
-/* A deep copy of a GetMetricData answer. */
+/*
+ * The counts of one query over a window, one slot per period from slot lo
+ * on: llround() of the value (what the judge uses), WATCH_ROW_NONE for no
+ * point; 64-bit once a count does not fit in 32.
+ */
+#define WATCH_ROW_NONE	UINT32_MAX
+struct watch_row {
+	int32_t		 lo;
+	uint32_t	 n;
+	uint32_t	*v;
+	int64_t		*wide;		/* replaces v; INT64_MIN none */
+};
+
+/* The answer of one GetMetricData run, as it arrives page by page. */
 struct watch_data {
 	size_t		 n;
-	struct cw_series *series;
+	int64_t		 start, step;	/* slot i: start + i * step */
+	size_t		 count;
+	struct watch_row *rows;		/* count kinds */
+	struct cw_series *series;	/* metric watch: the points */
+};
+
+/* Query i of a run: metric k of entity ent. */
+struct watch_qref {
+	uint32_t	 ent;
+	uint32_t	 k;
 };
 
 struct watch {
@@ -72,8 +99,7 @@ struct watch {
 	struct store			*store;
 	struct detector_params		 dp;
 	struct robust_params		 rp;
-	const struct watch_sigdef	*defs[WATCH_MAX_SIGNALS];
-	int				 ndefs;
+	struct cw_metric		 ident;		/* metric watch */
 
 	struct watch_entity		**ents;
 	size_t				 nents;
@@ -101,7 +127,7 @@ struct watch {
 	int64_t				 judge_from;	/* new series */
 	int64_t				 bt_from, bt_to;	/* backtest range */
 	ev_timer			 kick;
-	struct cw_query			*qfine, *qboot;
+	struct watch_qref		*qfine, *qboot;
 	size_t				 nqfine, nqboot;
 	int				 fetch_pending;
 	char				 fetch_err[256];
@@ -115,6 +141,8 @@ struct watch {
 
 /* watch_judge.c: the store transaction of a cycle; 0 or -1 with err. */
 int	 watch_commit(struct watch *, char *err, size_t errlen);
+/* Count of slot i of row r into *v: 1, or 0 when none. */
+int	 watch_row_get(const struct watch_row *, size_t i, int64_t *v);
 /* Meta key of an entity into out. */
 void	 watch_meta_key(const struct watch *, const struct watch_entity *,
 	    char *out, size_t outlen);

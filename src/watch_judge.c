@@ -78,31 +78,28 @@ judge_dberr(struct watch *w, char *err, size_t errlen)
 	return -1;
 }
 
-/* Spreads the points of cs over slots of start + i * step. */
+/* The counts of query q (slots of the data's window) into v and has. */
 static void
-judge_fill(const struct cw_series *cs, int64_t start, int64_t step,
-    size_t count, double *v, char *has)
+judge_fill(const struct watch_data *d, long q, size_t count, double *v,
+    char *has)
 {
 	size_t	i;
-	int64_t	off;
+	int64_t	c;
 
-	if (cs == NULL)
+	if (q < 0 || (size_t)q >= d->n || d->rows == NULL)
 		return;
-	for (i = 0; i < cs->n; i++) {
-		off = cs->ts[i] - start;
-		if (off < 0 || off % step != 0 || (size_t)(off / step) >= count)
-			continue;
-		if (!isfinite(cs->values[i]) || cs->values[i] < 0)
-			continue;
-		v[off / step] = cs->values[i];
-		has[off / step] = 1;
-	}
+	for (i = 0; i < count && i < d->count; i++)
+		if (watch_row_get(&d->rows[q], i, &c)) {
+			v[i] = (double)c;
+			has[i] = 1;
+		}
 }
 
+/* The points of query q of a metric watch, or NULL. */
 static const struct cw_series *
 judge_series(const struct watch_data *d, long q)
 {
-	if (q < 0 || (size_t)q >= d->n)
+	if (q < 0 || (size_t)q >= d->n || d->series == NULL)
 		return NULL;
 	return &d->series[q];
 }
@@ -166,10 +163,8 @@ judge_bootstrap(struct watch *w, struct watch_entity *e,
 	b.e = xcalloc(b.count, sizeof *b.e);
 	b.hn = xcalloc(b.count, 1);
 	b.he = xcalloc(b.count, 1);
-	judge_fill(judge_series(&w->dboot, e->qboot[s->iden]), w->bstart, 3600,
-	    b.count, b.n, b.hn);
-	judge_fill(judge_series(&w->dboot, e->qboot[s->inum]), w->bstart, 3600,
-	    b.count, b.e, b.he);
+	judge_fill(&w->dboot, e->qboot[s->iden], b.count, b.n, b.hn);
+	judge_fill(&w->dboot, e->qboot[s->inum], b.count, b.e, b.he);
 	for (i = 0; i < b.count; i++) {
 		if (!b.hn[i])
 			continue;
@@ -250,10 +245,8 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 	b.e = xcalloc(b.count, sizeof *b.e);
 	b.hn = xcalloc(b.count, 1);
 	b.he = xcalloc(b.count, 1);
-	judge_fill(judge_series(&w->dfine, e->qfine[s->iden]), w->fstart, P,
-	    b.count, b.n, b.hn);
-	judge_fill(judge_series(&w->dfine, e->qfine[s->inum]), w->fstart, P,
-	    b.count, b.e, b.he);
+	judge_fill(&w->dfine, e->qfine[s->iden], b.count, b.n, b.hn);
+	judge_fill(&w->dfine, e->qfine[s->inum], b.count, b.e, b.he);
 	if (!w->backtest && b.count > 0) {
 		js.start = w->fstart;
 		js.step = P;
@@ -510,11 +503,22 @@ judge_persist(struct watch *w, struct watch_entity *e, char *err,
 	e->polled = w->now;
 	if (e->boot == 0)
 		e->boot = w->now;
+	/*
+	 * Written on change only. polled paces idle entities alone: an
+	 * active one's is left to be written with its next change (after a
+	 * restart, an entity gone idle since may be polled once early).
+	 */
+	if (e->boot == e->saved_boot && e->traffic == e->saved_traffic &&
+	    (!e->idle || e->polled == e->saved_polled))
+		return 0;
 	watch_meta_key(w, e, key, sizeof key);
 	snprintf(val, sizeof val, "boot=%lld polled=%lld traffic=%lld",
 	    (long long)e->boot, (long long)e->polled, (long long)e->traffic);
 	if (store_meta_put(w->store, key, val) == -1)
 		return judge_dberr(w, err, errlen);
+	e->saved_boot = e->boot;
+	e->saved_polled = e->polled;
+	e->saved_traffic = e->traffic;
 	return 0;
 }
 
