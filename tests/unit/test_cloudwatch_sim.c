@@ -303,6 +303,130 @@ data_run(struct datares *r, const struct cw_query *q, size_t n, time_t start,
 	return 0;
 }
 
+/* A streamed run: the pages appended per query, sorted at the end. */
+struct streamres {
+	int			 called, pages;
+	char			 error[512];
+	int			 calls;
+	size_t			 requested, n, qasked;
+	const struct cw_query	*q;
+	struct cw_series	*series;
+};
+
+static void
+stream_query(size_t i, struct cw_query *q, struct cw_metric *scratch,
+    void *arg)
+{
+	struct streamres	*r = arg;
+
+	(void)scratch;
+	r->qasked++;
+	*q = r->q[i];
+}
+
+static void
+stream_page(size_t first, size_t count, const struct cw_series *page,
+    void *arg)
+{
+	struct streamres	*r = arg;
+	struct cw_series	*s;
+	size_t			 k, j;
+
+	r->pages++;
+	for (k = 0; k < count && first + k < r->n; k++) {
+		s = &r->series[first + k];
+		for (j = 0; j < page[k].n; j++) {
+			s->ts = xreallocarray(s->ts, s->n + 1, sizeof *s->ts);
+			s->values = xreallocarray(s->values, s->n + 1,
+			    sizeof *s->values);
+			s->ts[s->n] = page[k].ts[j];
+			s->values[s->n++] = page[k].values[j];
+		}
+	}
+}
+
+static void
+stream_done(const struct cw_data *d, const char *error, void *arg)
+{
+	struct streamres	*r = arg;
+	size_t			 i;
+
+	r->called++;
+	if (d == NULL) {
+		util_strlcpy(r->error, error, sizeof r->error);
+		return;
+	}
+	r->calls = d->calls;
+	r->requested = d->metrics_requested;
+	for (i = 0; i < r->n; i++)
+		cloudwatch_series_finish(&r->series[i]);
+}
+
+static int
+stream_ended(void *arg)
+{
+	return ((struct streamres *)arg)->called > 0;
+}
+
+static int
+stream_run(struct streamres *r, const struct cw_query *q, size_t n,
+    time_t start, time_t end, int inflight)
+{
+	struct cw_stream	st;
+	char			err[512];
+
+	memset(r, 0, sizeof *r);
+	r->q = q;
+	r->n = n;
+	r->series = xcalloc(n, sizeof *r->series);
+	memset(&st, 0, sizeof st);
+	st.n = n;
+	st.start = start;
+	st.end = end;
+	st.max_inflight = inflight;
+	st.query = stream_query;
+	st.page = stream_page;
+	st.done = stream_done;
+	st.arg = r;
+	if (cloudwatch_get_metric_data_stream(aws, &st, err,
+	    sizeof err) == -1) {
+		util_strlcpy(r->error, err, sizeof r->error);
+		return -1;
+	}
+	if (loop_run_until(stream_ended, r, 120) == -1)
+		return -1;
+	loop_run_for(0.05);
+	return 0;
+}
+
+static void
+stream_free(struct streamres *r)
+{
+	size_t	i;
+
+	for (i = 0; r->series != NULL && i < r->n; i++)
+		cloudwatch_series_cleanup(&r->series[i]);
+	free(r->series);
+	memset(r, 0, sizeof *r);
+}
+
+/* The same points, in the same order. */
+static int
+series_equal(const struct cw_series *a, const struct cw_series *b, size_t n)
+{
+	size_t	i, j;
+
+	for (i = 0; i < n; i++) {
+		if (a[i].n != b[i].n)
+			return 0;
+		for (j = 0; j < a[i].n; j++)
+			if (a[i].ts[j] != b[i].ts[j] ||
+			    a[i].values[j] != b[i].values[j])
+				return 0;
+	}
+	return 1;
+}
+
 /* Every series has want points at T0, T0 + 60, ... and nothing partial. */
 static int
 series_full(const struct datares *r, size_t want)
@@ -328,6 +452,7 @@ main(void)
 	struct aws_creds	*creds;
 	struct listres		 lr, lr2;
 	struct datares		 dr, d2;
+	struct streamres	 sr;
 	struct cw_query		*q;
 	struct cw_dim		 f[2];
 	char			 err[512];
@@ -419,6 +544,18 @@ main(void)
 			    d2.series[i].values[j];
 	ok(same, "paged series equal unpaged ones");
 	data_free(&d2);
+
+	/* Streamed: the same run handed over page by page. */
+	ok(stream_run(&sr, q, 30, T0, T0 + 3600, 4) == 0 && sr.called == 1 &&
+	    sr.error[0] == '\0', "streamed: 30 series over an hour");
+	is_int(sr.calls, 2, "streamed: 2 pages, 2 calls");
+	is_int(sr.pages, 2, "streamed: each page handed over once");
+	is_int(sr.requested, 60, "streamed: 60 metrics requested");
+	ok(sr.qasked >= 60, "streamed: queries asked for at the start and "
+	    "for each call (%zu)", sr.qasked);
+	ok(series_equal(sr.series, dr.series, 30), "streamed pages merge into "
+	    "what the whole run gives");
+	stream_free(&sr);
 	data_free(&dr);
 
 	/* 30% throttling: retried, still complete. */
@@ -461,6 +598,24 @@ main(void)
 	is_int(dr.calls, 2, "one extra call");
 	ok(series_full(&dr, 2), "series complete after the retry");
 	data_free(&dr);
+	ctl_ok("faults", "{\"rules\":[{\"service\":\"cloudwatch\","
+	    "\"operation\":\"GetMetricData\",\"kind\":\"malformed\","
+	    "\"count\":1}]}", "one malformed reply (streamed)");
+	ok(stream_run(&sr, q, 10, T0, T0 + 120, 1) == 0 &&
+	    sr.error[0] == '\0' && sr.calls == 2,
+	    "streamed: malformed reply asked again");
+	is_int(sr.pages, 1, "streamed: only the good reply handed over");
+	ok(sr.series[9].n == 2 && sr.series[9].ts[1] == T0 + 60,
+	    "streamed: series complete after the retry");
+	stream_free(&sr);
+	ctl_ok("faults", "{\"rules\":[{\"service\":\"cloudwatch\","
+	    "\"operation\":\"GetMetricData\",\"kind\":\"error\","
+	    "\"status\":403,\"code\":\"AccessDenied\",\"count\":1}]}",
+	    "one AccessDenied (streamed)");
+	ok(stream_run(&sr, q, n, T0, T0 + 120, 3) == 0 && sr.called == 1 &&
+	    strstr(sr.error, "AccessDenied") != NULL,
+	    "streamed: one error callback: %s", sr.error);
+	stream_free(&sr);
 	ctl_ok("faults", "{\"clear\":true}", "faults cleared");
 
 	/* Bad arguments fail at once, without a callback. */
