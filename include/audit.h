@@ -7,7 +7,8 @@
  *     policies known to be broad;
  *   - Lambda: secrets in environment variables (the scanner's rules, plus
  *     secret-looking key names with high-entropy values);
- *   - coverage: functions that no [watch] of the config covers.
+ *   - coverage: functions and API Gateway stages that no [watch] of the
+ *     config covers (stages found from their CloudWatch metrics).
  *
  * The analysis functions are pure (audit.c, unit-tested from tables); the
  * runner (audit_iam.c) fetches through the AWS client and collects
@@ -123,6 +124,9 @@ int	 audit_env_check(struct scanner *, const char *name,
  */
 const struct config_watch *audit_watch_for_function(const struct config *,
 	    const char *function);
+/* The apigw watch whose apis (minus exclude) match "name/stage", or NULL. */
+const struct config_watch *audit_watch_for_api(const struct config *,
+	    const char *api);
 
 /* --- The run --------------------------------------------------------- */
 
@@ -132,6 +136,7 @@ struct audit_item {
 	char			*check;
 	char			*region;	/* NULL for IAM (global) */
 	char			*function;	/* lambda-env-secret, unwatched */
+	char			*api;		/* unwatched-api: "name/stage" */
 	char			*role;		/* IAM findings */
 	char			*role_functions; /* "a, b, +3 more" */
 	char			*policy;	/* policy name */
@@ -162,6 +167,8 @@ struct audit_report {
 	size_t			 roles;		/* distinct execution roles */
 	size_t			 policies;	/* documents judged or named */
 	size_t			 watched;	/* functions a watch covers */
+	size_t			 apis;		/* API stages seen in CloudWatch */
+	size_t			 apis_watched;	/* those an apigw watch covers */
 	int			 coverage;	/* 1: the coverage check ran */
 	char			 coverage_note[256]; /* why it did not */
 	struct audit_items	 items;		/* most severe first */

@@ -583,6 +583,20 @@ audit_watch_for_function(const struct config *cfg, const char *function)
 	return NULL;
 }
 
+const struct config_watch *
+audit_watch_for_api(const struct config *cfg, const char *api)
+{
+	const struct config_watch	*w;
+
+	TAILQ_FOREACH(w, &cfg->watches, entry) {
+		if (w->kind != CONFIG_WATCH_APIGW)
+			continue;
+		if (glob_any(w->apis, api) && !glob_any(w->exclude, api))
+			return w;
+	}
+	return NULL;
+}
+
 /* --- The report ------------------------------------------------------ */
 
 void
@@ -628,6 +642,7 @@ item_free(struct audit_item *it)
 	free(it->check);
 	free(it->region);
 	free(it->function);
+	free(it->api);
 	free(it->role);
 	free(it->role_functions);
 	free(it->policy);
@@ -705,6 +720,8 @@ item_cmp(const void *pa, const void *pb)
 	if ((c = str_cmp(a->role, b->role)) != 0)
 		return c;
 	if ((c = str_cmp(a->function, b->function)) != 0)
+		return c;
+	if ((c = str_cmp(a->api, b->api)) != 0)
 		return c;
 	if ((c = str_cmp(a->region, b->region)) != 0)
 		return c;

@@ -23,9 +23,11 @@
 #include "aws.h"
 #include "aws_proto.h"
 #include "buf.h"
+#include "cloudwatch.h"
 #include "config.h"
 #include "log.h"
 #include "loop.h"
+#include "metricdefs.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -698,6 +700,107 @@ fail:
 	req_free(q);
 }
 
+/* --- API coverage --------------------------------------------------- */
+
+/*
+ * API Gateway stages are found the way an apigw watch finds them: from
+ * CloudWatch's AWS/ApiGateway Count metrics (ApiName+Stage for REST APIs,
+ * ApiId+Stage for HTTP APIs), so no API Gateway permission is needed. A
+ * stage that served no request for two weeks has no metric and is not seen.
+ */
+struct audit_apis_req {
+	struct audit_run		*run;
+	size_t				 region;
+	const struct metricdefs_listing	*l;
+};
+
+static void
+got_api_metrics(const struct cw_metric_list *list, const char *error,
+    void *arg)
+{
+	struct audit_apis_req	*q = arg;
+	struct audit_run	*run = q->run;
+	struct audit_item	*it;
+	const char		*v[2];
+	char			 name[512], what[200];
+	size_t			 i;
+	int			 k;
+
+	run->pending--;
+	if (run->abandoned) {
+		if (run->pending == 0)
+			run_free(run);
+		free(q);
+		return;
+	}
+	if (list == NULL) {
+		snprintf(what, sizeof what, "cloudwatch:ListMetrics %s %s",
+		    q->l->ns, run->regions[q->region]);
+		audit_report_skip(run->r, what, error != NULL ? error :
+		    "failed");
+		free(q);
+		return;
+	}
+	for (i = 0; i < list->n; i++) {
+		if (list->metrics[i].ndims != q->l->ndims)
+			continue;	/* per-resource or per-method metrics */
+		for (k = 0; k < q->l->ndims; k++)
+			if ((v[k] = cw_metric_dim(&list->metrics[i],
+			    q->l->dims[k])) == NULL || *v[k] == '\0')
+				break;
+		if (k < q->l->ndims)
+			continue;
+		snprintf(name, sizeof name, "%s/%s", v[0], v[1]);
+		run->r->apis++;
+		if (audit_watch_for_api(run->opt->config, name) != NULL) {
+			run->r->apis_watched++;
+			continue;
+		}
+		it = audit_report_add(run->r, AUDIT_SEV_MEDIUM,
+		    "unwatched-api");
+		audit_item_set(&it->region, run->regions[q->region]);
+		audit_item_set(&it->api, name);
+		audit_item_set(&it->message, "no [watch] of kind apigw covers "
+		    "it: its 4xx/5xx rates are not watched");
+		audit_item_set(&it->fix, "add it to the apis of a [watch] of "
+		    "kind apigw, or exclude it there on purpose");
+	}
+	free(q);
+}
+
+static void
+apis_list(struct audit_run *run, size_t region)
+{
+	static char *const		 sig[] = { "5xx", NULL };
+	const struct metricdefs_listing	*ls[METRICDEFS_MAX_LISTINGS];
+	struct audit_apis_req		*q;
+	struct cw_dim			 f[2];
+	char				 err[300], what[200];
+	int				 n, i, k;
+
+	n = metricdefs_listings(CONFIG_WATCH_APIGW, sig, ls);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < ls[i]->ndims; k++) {
+			f[k].name = (char *)ls[i]->dims[k];
+			f[k].value = NULL;
+		}
+		q = xcalloc(1, sizeof *q);
+		q->run = run;
+		q->region = region;
+		q->l = ls[i];
+		run->pending++;
+		if (cloudwatch_list_metrics(run->opt->lambda[region],
+		    ls[i]->ns, ls[i]->metric, f, ls[i]->ndims,
+		    got_api_metrics, q, err, sizeof err) == -1) {
+			run->pending--;
+			snprintf(what, sizeof what, "cloudwatch:ListMetrics "
+			    "%s %s", ls[i]->ns, run->regions[region]);
+			audit_report_skip(run->r, what, err);
+			free(q);
+		}
+	}
+}
+
 /* --- The run ---------------------------------------------------------- */
 
 static int
@@ -766,8 +869,11 @@ audit_run(const struct audit_options *opt)
 	else
 		util_strlcpy(r->coverage_note, opt->no_config_reason != NULL ?
 		    opt->no_config_reason : "no config", sizeof r->coverage_note);
-	for (i = 0; i < opt->nlambda && i < 8; i++)
+	for (i = 0; i < opt->nlambda && i < 8; i++) {
 		lambda_list(run, i, NULL);
+		if (opt->config != NULL)
+			apis_list(run, i);
+	}
 	if (run->pending > 0 &&
 	    loop_run_until(run_done, run, timeout) == -1) {
 		snprintf(msg, sizeof msg, "did not finish within %.0f s "

@@ -67,20 +67,6 @@ json_print(cJSON *o)
 }
 
 static size_t
-apigw_watches(const struct config *cfg)
-{
-	const struct config_watch	*w;
-	size_t				 n = 0;
-
-	if (cfg == NULL)
-		return 0;
-	TAILQ_FOREACH(w, &cfg->watches, entry)
-		if (w->kind == CONFIG_WATCH_APIGW)
-			n++;
-	return n;
-}
-
-static size_t
 report_skips(const struct audit_report *r)
 {
 	const struct audit_skip	*s;
@@ -91,11 +77,8 @@ report_skips(const struct audit_report *r)
 	return n;
 }
 
-static const char apis_note[] = "API Gateway APIs are not listed (this "
-    "version has no API Gateway client): their coverage is not checked";
-
 static void
-print_json(const struct audit_report *r, const struct config *cfg)
+print_json(const struct audit_report *r)
 {
 	const struct audit_item	*it;
 	const struct audit_skip	*s;
@@ -110,6 +93,7 @@ print_json(const struct audit_report *r, const struct config *cfg)
 		json_str(o, "check", it->check);
 		json_str(o, "region", it->region);
 		json_str(o, "function", it->function);
+		json_str(o, "api", it->api);
 		json_str(o, "variable", it->variable);
 		json_str(o, "rule", it->rule);
 		json_str(o, "redacted", it->redacted);
@@ -138,13 +122,14 @@ print_json(const struct audit_report *r, const struct config *cfg)
 	cJSON_AddNumberToObject(o, "variables", (double)r->variables);
 	cJSON_AddNumberToObject(o, "roles", (double)r->roles);
 	cJSON_AddNumberToObject(o, "policies", (double)r->policies);
-	if (r->coverage)
+	if (r->coverage) {
 		cJSON_AddNumberToObject(o, "watched", (double)r->watched);
-	else
+		cJSON_AddNumberToObject(o, "apis", (double)r->apis);
+		cJSON_AddNumberToObject(o, "apis_watched",
+		    (double)r->apis_watched);
+	} else
 		cJSON_AddStringToObject(o, "coverage_skipped",
 		    r->coverage_note);
-	if (apigw_watches(cfg) > 0 || cfg == NULL || r->coverage)
-		cJSON_AddStringToObject(o, "apis", apis_note);
 	cJSON_AddNumberToObject(o, "critical",
 	    (double)audit_report_count(r, AUDIT_SEV_CRITICAL));
 	cJSON_AddNumberToObject(o, "high",
@@ -163,6 +148,9 @@ print_item(const struct audit_item *it)
 	if (it->function != NULL)
 		printf(" function %s (%s)", it->function,
 		    it->region != NULL ? it->region : "?");
+	if (it->api != NULL)
+		printf(" API %s (%s)", it->api,
+		    it->region != NULL ? it->region : "?");
 	if (it->role != NULL) {
 		printf(" role %s", it->role);
 		if (it->role_functions != NULL)
@@ -177,7 +165,7 @@ print_item(const struct audit_item *it)
 }
 
 static void
-print_text(const struct audit_report *r, const struct config *cfg)
+print_text(const struct audit_report *r)
 {
 	static const enum audit_severity order[] = { AUDIT_SEV_CRITICAL,
 	    AUDIT_SEV_HIGH, AUDIT_SEV_MEDIUM };
@@ -194,13 +182,14 @@ print_text(const struct audit_report *r, const struct config *cfg)
 	    r->functions == 1 ? "" : "s", r->variables,
 	    r->variables == 1 ? "" : "s", r->roles, r->roles == 1 ? "" : "s",
 	    r->policies, r->policies == 1 ? "y" : "ies");
-	if (r->coverage)
+	if (r->coverage) {
 		printf("coverage: %zu of %zu function%s watched\n", r->watched,
 		    r->functions, r->functions == 1 ? "" : "s");
-	else
+		printf("coverage: %zu of %zu API stage%s watched (stages with "
+		    "traffic in the last two weeks)\n", r->apis_watched,
+		    r->apis, r->apis == 1 ? "" : "s");
+	} else
 		printf("coverage: not checked: %s\n", r->coverage_note);
-	if (apigw_watches(cfg) > 0 || r->coverage)
-		printf("coverage: %s\n", apis_note);
 	for (i = 0; i < sizeof order / sizeof order[0]; i++) {
 		if ((n = audit_report_count(r, order[i])) == 0)
 			continue;
@@ -353,9 +342,9 @@ cmd_audit(struct cmd_ctx *ctx, int argc, char **argv)
 	opt.no_config_reason = note;
 	r = audit_run(&opt);
 	if (ctx->json)
-		print_json(r, cfg);
+		print_json(r);
 	else
-		print_text(r, cfg);
+		print_text(r);
 	if (fflush(stdout) != 0)
 		rc = AUDIT_EX_INCOMPLETE;
 	else if (audit_report_worst(r) == AUDIT_SEV_CRITICAL)

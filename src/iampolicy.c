@@ -200,6 +200,7 @@ static void
 ip_audit(struct ip_doc *d)
 {
 	static const char *const list[] = { "lambda:ListFunctions", NULL };
+	static const char *const metrics[] = { "cloudwatch:ListMetrics", NULL };
 	static const char *const roles[] = { "iam:GetRolePolicy",
 	    "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", NULL };
 	static const char *const pols[] = { "iam:GetPolicy",
@@ -207,6 +208,9 @@ ip_audit(struct ip_doc *d)
 	struct ip_stmt	*st;
 
 	st = ip_stmt_new(d, "AuditLambdaList", list);
+	ip_list_add(&st->resources, xstrdup("*"));
+	/* API stages are found from their CloudWatch metrics. */
+	st = ip_stmt_new(d, "AuditApiStages", metrics);
 	ip_list_add(&st->resources, xstrdup("*"));
 	st = ip_stmt_new(d, "AuditRolePolicies", roles);
 	ip_list_add(&st->resources, xasprintf("arn:%s:iam::%s:role/*",

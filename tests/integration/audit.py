@@ -32,7 +32,8 @@ try:
     conf = write(os.path.join(d, 'c.conf'),
                  '[cwguard]\nstate = %s/state.db\n[aws]\nregion = us-east-1\n'
                  '[watch api]\nkind = lambda\n'
-                 'functions = orders-*, payments, users-*\n' % d)
+                 'functions = orders-*, payments, users-*\n'
+                 '[watch gw]\nkind = apigw\napis = orders-api/*\n' % d)
     env = clean_env(AWS_ACCESS_KEY_ID=KEY[0], AWS_SECRET_ACCESS_KEY=KEY[1],
                     AWS_ENDPOINT_URL=sim.url)
 
@@ -96,6 +97,13 @@ try:
              for f in ('db-rotator', 'legacy-job', 'reports')) and
          med.count('[unwatched-function]') == 3,
          'seeded: the three functions no watch covers', med)
+    t.ok('[unwatched-api] API admin-api/prod (us-east-1)' in med and
+         '[unwatched-api] API a1b2c3d4e5/$default (us-east-1)' in med and
+         med.count('[unwatched-api]') == 2,
+         'seeded: the REST and HTTP API stages no apigw watch covers '
+         '(per-method metrics are not stages)', med)
+    t.ok('coverage: 1 of 3 API stages watched' in out,
+         'seeded: API coverage from CloudWatch metrics', out)
     t.ok('iam:GetRolePolicy role locked-role policy legacy: iam: '
          'AccessDenied (HTTP 403' in skipped and skipped.count('\n') == 0,
          'seeded: AccessDenied on GetRolePolicy is the one skip', skipped)
@@ -103,7 +111,7 @@ try:
          'roles, 9 policies' in out, 'seeded: counts', out)
     t.ok('coverage: 4 of 7 functions watched' in out, 'seeded: coverage',
          out)
-    t.ok('result: 3 critical, 2 high, 3 medium; incomplete (1 not checked)'
+    t.ok('result: 3 critical, 2 high, 5 medium; incomplete (1 not checked)'
          in out, 'seeded: summary line', out)
     t.ok('move it to Secrets Manager or SSM Parameter Store (SecureString)'
          in out and 'with caching' in out, 'seeded: recommendation text',
@@ -124,8 +132,9 @@ try:
     t.ok(st['signature'].get('failed', 0) == 0 and
          st['signature'].get('checked', 0) > 20,
          'every request signed correctly', json.dumps(st.get('signature')))
-    t.ok(set(st['requests']) <= {'lambda', 'iam'} and
-         set(st['requests'].get('lambda', {})) == {'ListFunctions'},
+    t.ok(set(st['requests']) <= {'lambda', 'iam', 'cloudwatch'} and
+         set(st['requests'].get('lambda', {})) == {'ListFunctions'} and
+         set(st['requests'].get('cloudwatch', {})) == {'ListMetrics'},
          'read-only: only List/Get calls', json.dumps(st['requests']))
     if os.environ.get('AUDIT_PRINT'):
         sys.stderr.write(out)
@@ -141,8 +150,8 @@ try:
     sev = {}
     for o in findings:
         sev[o['severity']] = sev.get(o['severity'], 0) + 1
-    t.ok(sev == {'critical': 3, 'high': 2, 'medium': 3},
-         'json: 3 critical, 2 high, 3 medium', json.dumps(sev))
+    t.ok(sev == {'critical': 3, 'high': 2, 'medium': 5},
+         'json: 3 critical, 2 high, 5 medium', json.dumps(sev))
     stripe = [o for o in findings if o.get('rule') == 'stripe-key']
     t.ok(len(stripe) == 1 and stripe[0]['function'] == 'payments' and
          stripe[0]['variable'] == 'STRIPE_KEY' and
@@ -192,6 +201,10 @@ try:
                 if f.get('Role', '').split('/')[-1] not in roles:
                     f['Role'] = ('arn:aws:iam::123456789012:role/' +
                                  sorted(roles)[0])
+            # only the API stage the config watches
+            sc['metrics'] = [x for x in sc.get('metrics', [])
+                             if {'Name': 'ApiName', 'Value': 'orders-api'}
+                             in x['dimensions']]
         return m
 
     # --- exit codes ------------------------------------------------------

@@ -69,7 +69,7 @@ expect_grep out ':999988887777:log-group' "--account in the ARNs"
 
 run "$CWGUARD" -c "$example" config iam-policy --audit
 expect_rc 0 "--audit"
-for a in lambda:ListFunctions \
+for a in lambda:ListFunctions cloudwatch:ListMetrics \
     iam:ListAttachedRolePolicies iam:GetPolicy iam:GetPolicyVersion \
     iam:ListRolePolicies iam:GetRolePolicy; do
 	grep -q "\"$a\"" "$TMPD/out"
@@ -77,7 +77,7 @@ for a in lambda:ListFunctions \
 done
 grep -q 'GetFunctionConfiguration' "$TMPD/out"
 ok $((! $?)) "--audit asks for nothing audit does not call"
-if grep -q 'cloudwatch:\|logs:\|sns:' "$TMPD/out"; then
+if grep -q 'cloudwatch:GetMetricData\|logs:\|sns:' "$TMPD/out"; then
 	ok 1 "--audit is separate from the daemon's policy"
 else ok 0 "--audit is separate from the daemon's policy"; fi
 
