@@ -322,13 +322,42 @@ window_copy(const struct robust_state *s, int want, double *out)
 	return n;
 }
 
+/* The scale floor: the larger of base, the quantisation step, abs_floor. */
+static double
+scale_floor(const struct robust *r, double base)
+{
+	if (r->s.qstep > base)
+		base = r->s.qstep;
+	if (r->p.abs_floor > base)
+		base = r->p.abs_floor;
+	return base;
+}
+
+/*
+ * Robust z of x against med and mad, the scale (1.4826 * MAD) floored at
+ * floor_; the scale used goes to *scalep when not NULL.
+ */
+static double
+robust_z(double x, double med, double mad, double floor_, double *scalep)
+{
+	double	scale = MAD_TO_SIGMA * mad;
+
+	if (scale < floor_)
+		scale = floor_;
+	if (scalep != NULL)
+		*scalep = scale;
+	if (scale > 0)
+		return (x - med) / scale;
+	return x == med ? 0 : (x > med ? HUGE_VAL : -HUGE_VAL);
+}
+
 static void
 judge(struct robust *r, time_t t, double x, struct robust_result *res)
 {
 	struct robust_state	*s = &r->s;
 	double			 v[ROBUST_SLOTS / 24 * ROBUST_SLOT_DEPTH +
-				    ROBUST_WINDOW], med, mad, floor_, scale;
-	double			 zs, level;
+				    ROBUST_WINDOW], med, mad, floor_;
+	double			 level;
 	int			 n, i, sl;
 
 	n = window_copy(s, r->p.window, v);
@@ -339,23 +368,12 @@ judge(struct robust *r, time_t t, double x, struct robust_result *res)
 	for (i = 0; i < n; i++)
 		level += fabs(v[i]);
 	level /= n;
-	floor_ = r->p.rel_floor * level;
-	if (s->qstep > floor_)
-		floor_ = s->qstep;
-	if (r->p.abs_floor > floor_)
-		floor_ = r->p.abs_floor;
+	floor_ = scale_floor(r, r->p.rel_floor * level);
 
 	median_mad(v, n, &med, &mad);
-	scale = MAD_TO_SIGMA * mad;
-	if (scale < floor_)
-		scale = floor_;
 	res->judged = 1;
 	res->median = med;
-	res->scale = scale;
-	if (scale > 0)
-		res->score = (x - med) / scale;
-	else
-		res->score = x == med ? 0 : (x > med ? HUGE_VAL : -HUGE_VAL);
+	res->score = robust_z(x, med, mad, floor_, &res->scale);
 
 	/* a profile needs at least one full week (day) behind it */
 	if (r->p.season_min == 0 || (int64_t)t - s->first_t < 86400)
@@ -379,17 +397,9 @@ judge(struct robust *r, time_t t, double x, struct robust_result *res)
 		res->seasonal = 1;
 	}
 	median_mad(v, n, &med, &mad);
-	scale = MAD_TO_SIGMA * mad;
-	if (scale < floor_)
-		scale = floor_;
-	if (scale > 0)
-		zs = (x - med) / scale;
-	else
-		zs = x == med ? 0 : (x > med ? HUGE_VAL : -HUGE_VAL);
-	res->median = med;
-	res->scale = scale;
 	/* a seasonal profile, once there is one, replaces the window */
-	res->score = zs;
+	res->median = med;
+	res->score = robust_z(x, med, mad, floor_, &res->scale);
 }
 
 static void
@@ -431,7 +441,7 @@ level_shift(const struct robust *r, double x)
 {
 	const struct robust_state *s = &r->s;
 	double	 v[ROBUST_WINDOW], a[ROBUST_LEVEL_MAX], med, mad, ma;
-	double	 scale, floor_, level;
+	double	 floor_, level;
 	int	 n, m = r->p.level_len, lw = r->p.level_window, i;
 
 	n = window_copy(s, lw + m - 1, v);
@@ -444,18 +454,9 @@ level_shift(const struct robust *r, double x)
 	level = 0;
 	for (i = 0; i < lw; i++)
 		level += fabs(v[i]);
-	floor_ = r->p.rel_floor * level / lw;
-	if (s->qstep > floor_)
-		floor_ = s->qstep;
-	if (r->p.abs_floor > floor_)
-		floor_ = r->p.abs_floor;
+	floor_ = scale_floor(r, r->p.rel_floor * level / lw);
 	median_mad(v, lw, &med, &mad);
-	scale = MAD_TO_SIGMA * mad;
-	if (scale < floor_)
-		scale = floor_;
-	if (scale <= 0)
-		return ma == med ? 0 : (ma > med ? HUGE_VAL : -HUGE_VAL);
-	return (ma - med) / scale;
+	return robust_z(ma, med, mad, floor_, NULL);
 }
 
 /*
@@ -466,7 +467,7 @@ static double
 diff_score(const struct robust *r, double x)
 {
 	const struct robust_state *s = &r->s;
-	double	 v[ROBUST_WINDOW], med, mad, scale, floor_, level, d;
+	double	 v[ROBUST_WINDOW], med, mad, floor_, level, d;
 	int	 n, i;
 
 	n = window_copy(s, r->p.window, v);
@@ -475,21 +476,12 @@ diff_score(const struct robust *r, double x)
 	level = 0;
 	for (i = 0; i < n; i++)
 		level += fabs(v[i]);
-	floor_ = r->p.rel_floor * level / n;
-	if (s->qstep > floor_)
-		floor_ = s->qstep;
-	if (r->p.abs_floor > floor_)
-		floor_ = r->p.abs_floor;
+	floor_ = scale_floor(r, r->p.rel_floor * level / n);
 	d = x - v[n - 1];
 	for (i = 0; i < n - 1; i++)
 		v[i] = v[i + 1] - v[i];
 	median_mad(v, n - 1, &med, &mad);
-	scale = MAD_TO_SIGMA * mad;
-	if (scale < floor_)
-		scale = floor_;
-	if (scale <= 0)
-		return d == med ? 0 : (d > med ? HUGE_VAL : -HUGE_VAL);
-	return (d - med) / scale;
+	return robust_z(d, med, mad, floor_, NULL);
 }
 
 /* The largest of ring[] (aligned with the window) over the last n values. */
