@@ -375,39 +375,61 @@ attached_policy(struct audit_run *run, struct audit_role *role,
 	    got_policy);
 }
 
+/*
+ * One page of a role's policy list: each member's value (the text of its
+ * child `field`, or its own text when field is NULL) goes to each(), then
+ * the next page is asked for with op when the reply is truncated.
+ */
 static void
-got_attached(const struct aws_result *res, void *arg)
+iam_list_page(struct audit_req *q, const struct aws_result *res,
+    const char *op, const char *list_name, const char *field,
+    void (*each)(struct audit_req *, const char *), aws_cb again)
 {
-	struct audit_req		*q = arg, *n;
+	struct audit_req		*n;
 	struct aws_xml			*x;
 	const struct aws_xml_node	*list, *m;
-	const char			*arn, *marker;
-	static const char		 result[] =
-	    "ListAttachedRolePoliciesResponse/ListAttachedRolePoliciesResult";
+	const char			*v, *marker;
+	char				 result[160], path[200];
 
 	if (!req_begin(q))
 		return;
-	if ((x = iam_reply(q, res, "ListAttachedRolePolicies")) == NULL)
+	if ((x = iam_reply(q, res, op)) == NULL)
 		goto done;
-	list = aws_xml_find(x, "ListAttachedRolePoliciesResponse/"
-	    "ListAttachedRolePoliciesResult/AttachedPolicies");
+	snprintf(result, sizeof result, "%sResponse/%sResult", op, op);
+	snprintf(path, sizeof path, "%s/%s", result, list_name);
+	list = aws_xml_find(x, path);
 	for (m = list != NULL ? aws_xml_first_child(list) : NULL; m != NULL;
 	    m = aws_xml_next(m)) {
-		if (strcmp(aws_xml_name(m), "member") != 0 ||
-		    (arn = aws_xml_text(aws_xml_node_find(m, "PolicyArn"))) ==
-		    NULL)
+		if (strcmp(aws_xml_name(m), "member") != 0)
 			continue;
-		attached_policy(q->run, q->role, arn);
+		v = aws_xml_text(field != NULL ? aws_xml_node_find(m, field) :
+		    m);
+		if (v == NULL || *v == '\0')
+			continue;
+		each(q, v);
 	}
 	if ((marker = iam_next_marker(x, result)) != NULL) {
 		n = req_new(q->run, 0, q->role, NULL);
 		n->label = xstrdup(q->label);
-		(void)iam_call(q->run, n, "ListAttachedRolePolicies",
-		    "RoleName", q->role->name, "Marker", marker, got_attached);
+		(void)iam_call(q->run, n, op, "RoleName", q->role->name,
+		    "Marker", marker, again);
 	}
 	aws_xml_free(x);
 done:
 	req_free(q);
+}
+
+static void
+attached_one(struct audit_req *q, const char *arn)
+{
+	attached_policy(q->run, q->role, arn);
+}
+
+static void
+got_attached(const struct aws_result *res, void *arg)
+{
+	iam_list_page(arg, res, "ListAttachedRolePolicies", "AttachedPolicies",
+	    "PolicyArn", attached_one, got_attached);
 }
 
 /* --- Inline policies ---------------------------------------------------- */
@@ -437,40 +459,21 @@ done:
 }
 
 static void
+role_policy_one(struct audit_req *q, const char *name)
+{
+	struct audit_req	*n;
+
+	n = req_new(q->run, 0, q->role, name);
+	n->label = xasprintf("role %s policy %s", q->role->name, name);
+	(void)iam_call(q->run, n, "GetRolePolicy", "RoleName", q->role->name,
+	    "PolicyName", name, got_role_policy);
+}
+
+static void
 got_role_policies(const struct aws_result *res, void *arg)
 {
-	struct audit_req		*q = arg, *n;
-	struct aws_xml			*x;
-	const struct aws_xml_node	*list, *m;
-	const char			*name, *marker;
-	static const char		 result[] =
-	    "ListRolePoliciesResponse/ListRolePoliciesResult";
-
-	if (!req_begin(q))
-		return;
-	if ((x = iam_reply(q, res, "ListRolePolicies")) == NULL)
-		goto done;
-	list = aws_xml_find(x, "ListRolePoliciesResponse/"
-	    "ListRolePoliciesResult/PolicyNames");
-	for (m = list != NULL ? aws_xml_first_child(list) : NULL; m != NULL;
-	    m = aws_xml_next(m)) {
-		if (strcmp(aws_xml_name(m), "member") != 0 ||
-		    (name = aws_xml_text(m)) == NULL || *name == '\0')
-			continue;
-		n = req_new(q->run, 0, q->role, name);
-		n->label = xasprintf("role %s policy %s", q->role->name, name);
-		(void)iam_call(q->run, n, "GetRolePolicy", "RoleName",
-		    q->role->name, "PolicyName", name, got_role_policy);
-	}
-	if ((marker = iam_next_marker(x, result)) != NULL) {
-		n = req_new(q->run, 0, q->role, NULL);
-		n->label = xstrdup(q->label);
-		(void)iam_call(q->run, n, "ListRolePolicies", "RoleName",
-		    q->role->name, "Marker", marker, got_role_policies);
-	}
-	aws_xml_free(x);
-done:
-	req_free(q);
+	iam_list_page(arg, res, "ListRolePolicies", "PolicyNames", NULL,
+	    role_policy_one, got_role_policies);
 }
 
 static void
