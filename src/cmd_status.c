@@ -8,6 +8,10 @@
  * count watches, hourly means of the datapoints for metric watches); open
  * alerts (firing, then pending) first. Then the outbox and the last cycle of
  * each source. --format json prints one object per line instead.
+ *
+ * CWGUARD_NOW, as for check and backtest, sets the clock the sparklines and
+ * ages are read against (a replayed or backtested state shows its own last
+ * day); the outbox is always judged on the wall clock, as it is sent.
  */
 #include "autoconf.h"
 
@@ -62,6 +66,7 @@ struct status {
 	int64_t			 nseries;
 	int64_t			 nopen;
 	int			 failed;	/* a store call failed */
+	time_t			 now;		/* data clock: CWGUARD_NOW or now */
 };
 
 /* One value per hour, NAN where the hour has no data. */
@@ -137,7 +142,7 @@ status_hours_fill(struct status *st, const struct store_alert *a,
 	int			rc;
 
 	memset(h, 0, sizeof *h);
-	h->first = (int64_t)st->ctx->now / 3600 * 3600 -
+	h->first = (int64_t)st->now / 3600 * 3600 -
 	    (STATUS_HOURS - 1) * 3600;
 	for (i = 0; i < STATUS_HOURS; i++)
 		h->v[i] = NAN;
@@ -323,7 +328,7 @@ status_series(void *arg, const struct store_alert *a)
 	printf("%-8s %-9s %-9s %s  %s %s %s", store_alert_state_name(a->state),
 	    val, base, spark, w, e, s);
 	if (open < 2 && a->since > 0) {
-		status_age((int64_t)st->ctx->now - a->since, age, sizeof age);
+		status_age((int64_t)st->now - a->since, age, sizeof age);
 		printf(", since %s (%s ago)", util_format_rfc3339(
 		    (time_t)a->since, when, sizeof when), age);
 	}
@@ -417,7 +422,7 @@ status_cycle(void *arg, const struct store_cycle *c)
 		return 0;
 	}
 	log_escape(c->source, strlen(c->source), src, sizeof src);
-	status_age((int64_t)st->ctx->now - c->time, age, sizeof age);
+	status_age((int64_t)st->now - c->time, age, sizeof age);
 	printf("  %-6s %-20s %s (%s ago)", c->ok ? "ok" : "failed", src,
 	    util_format_rfc3339((time_t)c->time, when, sizeof when), age);
 	if (c->message != NULL && *c->message != '\0') {
@@ -444,7 +449,7 @@ status_show(struct status *st)
 
 	if (!st->ctx->json)
 		printf("state %s at %s\n\n", store_path(st->store),
-		    util_format_rfc3339(st->ctx->now, now, sizeof now));
+		    util_format_rfc3339(st->now, now, sizeof now));
 	for (st->pass = 0; st->pass < 3; st->pass++) {
 		if (store_alert_list(st->store, status_series, st) == -1 ||
 		    st->failed)
@@ -476,11 +481,13 @@ cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
 	struct status	 st;
 	struct config	*cfg = NULL;
 	struct stat	 sb;
+	const char	*tmp;
 	char		*cause = NULL, err[512];
 	int		 ch, rc = CMD_EX_OK;
 
 	memset(&st, 0, sizeof st);
 	st.ctx = ctx;
+	st.now = ctx->now;
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
@@ -511,6 +518,12 @@ cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "cwguard: status: unexpected argument '%s'\n",
 		    argv[optind]);
 		fputs(status_usage, stderr);
+		free(st.watches);
+		return CMD_EX_USAGE;
+	}
+	if ((tmp = getenv("CWGUARD_NOW")) != NULL && *tmp != '\0' &&
+	    util_parse_time(tmp, ctx->now, &st.now, err, sizeof err) == -1) {
+		fprintf(stderr, "cwguard: status: CWGUARD_NOW: %s\n", err);
 		free(st.watches);
 		return CMD_EX_USAGE;
 	}

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cwgtest import Tap, clean_env, run, write  # noqa: E402
@@ -151,6 +152,32 @@ t.ok([o for o in objs if o['type'] == 'cycle'] == [],
 rc, out, err = status('status', '--watch', 'api', '--watch', 'lambda')
 t.ok(rc == 0 and len(series_lines(out)) == 3 and 'cpu' not in out,
      '--watch may repeat', out)
+
+# CWGUARD_NOW moves the data clock (sparklines, ages), as for check and
+# backtest; the outbox stays on the wall clock.
+later = str(int(time.time()) + 3 * 86400)
+rc, out, err = status('--format', 'json', 'status', CWGUARD_NOW=later)
+objs = [json.loads(ln) for ln in out.splitlines()] if rc == 0 else []
+f = [o for o in objs if o.get('type') == 'series'][:1]
+t.ok(f and all(v is None for v in f[0].get('hourly_error_rate', [0])),
+     'CWGUARD_NOW 3 days on: no data in that day', out + err)
+ob = [o for o in objs if o.get('type') == 'outbox']
+t.ok(ob and 290 <= ob[0]['oldest_age'] <= 400,
+     'CWGUARD_NOW: outbox ages stay on the wall clock', ob)
+rc, out, err = status('status', CWGUARD_NOW=later)
+rows = series_lines(out)
+t.ok(rc == 0 and rows and '(3d ago)' in rows[0] and '\u2588' not in rows[0],
+     'CWGUARD_NOW: firing age from the data clock, an empty sparkline',
+     rows[:1])
+rc, out, err = status('status', CWGUARD_NOW='-1h')
+rows = series_lines(out)
+t.ok(rc == 0 and rows and '\u2588' in rows[0] and
+     '\u2588\u2588' not in rows[0],
+     'CWGUARD_NOW an hour back: one of the two spike hours left the window',
+     rows)
+rc, out, err = status('status', CWGUARD_NOW='yesterday-ish')
+t.ok(rc == 64 and 'CWGUARD_NOW' in err and out == '',
+     'a bad CWGUARD_NOW: exit 64, says which variable', err)
 
 rc, out, err = status('status', '--bogus')
 t.ok(rc == 64, 'unknown option: exit 64', err)
