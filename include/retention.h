@@ -12,7 +12,9 @@
  *   - rollups: the longest baseline plus a day;
  *   - outbox rows no longer pending: 7 days; findings not seen for 90 days
  *     go; log @ptr rows older than the longest lookback (logsrc prunes its
- *     own to the overlap each cycle); series rows left with no data.
+ *     own to the overlap each cycle); series rows left with no data;
+ *     the pace rows ("watch:" meta) of entities not seen for the rollup
+ *     time (deleted functions, excluded ones, removed watches).
  * `run` calls retention_run() from an hourly timer, `check` calls
  * retention_maybe() (at most once an hour, the time kept in the meta
  * table).
@@ -60,6 +62,7 @@ struct retention_result {
 	int64_t		 findings;
 	int64_t		 ptrs;
 	int64_t		 series;
+	int64_t		 paces;		/* pace rows of entities gone */
 	int64_t		 pages_freed;
 };
 

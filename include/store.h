@@ -134,6 +134,8 @@ int	 store_datapoint_prune_watch(struct store *, const char *watch,
  * entity that vanished leaves once its data is pruned.
  */
 int	 store_series_prune(struct store *, int64_t before, int64_t *removed);
+/* Drops watch pace rows (meta "watch:...") of entities last seen before. */
+int	 store_pace_prune(struct store *, int64_t before, int64_t *removed);
 
 /* Hourly rollups per (watch, entity, signal, hour). */
 struct store_rollup {

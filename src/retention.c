@@ -117,7 +117,8 @@ retention_prune(struct store *s, const struct retention_policy *p,
 	    store_finding_prune(s, now - p->finding_keep,
 	    &r->findings) == -1 ||
 	    store_ptr_prune(s, NULL, now - p->ptr_keep, &r->ptrs) == -1 ||
-	    store_series_prune(s, now - p->rollup_keep, &r->series) == -1)
+	    store_series_prune(s, now - p->rollup_keep, &r->series) == -1 ||
+	    store_pace_prune(s, now - p->rollup_keep, &r->paces) == -1)
 		return -1;
 	snprintf(v, sizeof v, "%" PRId64, now);
 	return store_meta_put(s, RETENTION_META_KEY, v);
@@ -149,9 +150,9 @@ retention_run(struct store *s, const struct retention_policy *p, time_t now,
 		log_warn("retention: %s", store_error(s));
 	log_info("retention: pruned %" PRId64 " datapoints, %" PRId64
 	    " rollups, %" PRId64 " outbox rows, %" PRId64 " findings, %"
-	    PRId64 " log ptrs, %" PRId64 " series; %" PRId64 " pages freed",
-	    r->datapoints, r->rollups, r->outbox, r->findings, r->ptrs,
-	    r->series, r->pages_freed);
+	    PRId64 " log ptrs, %" PRId64 " series, %" PRId64 " pace rows; %"
+	    PRId64 " pages freed", r->datapoints, r->rollups, r->outbox,
+	    r->findings, r->ptrs, r->series, r->paces, r->pages_freed);
 	return 0;
 fail:
 	snprintf(err, errlen, "retention: %s", store_error(s));

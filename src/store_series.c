@@ -405,6 +405,24 @@ store_datapoint_prune_watch(struct store *s, const char *watch,
 }
 
 int
+store_pace_prune(struct store *s, int64_t before, int64_t *removed)
+{
+	/*
+	 * A watch's pace row ("watch:" key, "boot=B polled=P traffic=T") says
+	 * when its entity was last seen: written as it is polled idle or shows
+	 * traffic.  One with all three older than before is an entity no watch
+	 * finds any more (deleted, excluded, or its watch removed).  CAST
+	 * reads the number at the front of each substring.
+	 */
+	return once_exec(s, "DELETE FROM meta WHERE key >= 'watch:' AND "
+	    "key < 'watch;' AND value GLOB 'boot=* polled=* traffic=*' AND "
+	    "max(CAST(substr(value, 6) AS INTEGER), "
+	    "CAST(substr(value, instr(value, ' polled=') + 8) AS INTEGER), "
+	    "CAST(substr(value, instr(value, ' traffic=') + 9) AS INTEGER)) < ?1",
+	    NULL, before, removed, "pace prune");
+}
+
+int
 store_series_prune(struct store *s, int64_t before, int64_t *removed)
 {
 	/* the alert row goes with the series (ON DELETE CASCADE) */

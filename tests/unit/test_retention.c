@@ -191,7 +191,7 @@ test_prune(void)
 	struct store_alert	 a;
 	struct store		*s;
 	struct count		 c;
-	char			 ent[32], db[512], v[32];
+	char			 ent[32], db[512], v[128];
 	long long		 size0, size1;
 	int64_t			 t;
 	int			 i, okput = 1, rc;
@@ -241,6 +241,20 @@ test_prune(void)
 	    store_finding_seen(s, "fedcba9876543210", "aws-access-key-id", "/g",
 	    "AKIA****", NOW - 86400, 86400, NULL, NULL) == 0,
 	    "fill: findings");
+	/* pace rows: the vanished entity, a live idle one, a live busy one */
+	snprintf(v, sizeof v, "boot=%lld polled=%lld traffic=%lld",
+	    (long long)T0, (long long)T0 + 86400, (long long)T0 + 2 * 86400);
+	ok(store_meta_put(s, "watch:fns:0:gone", v) == 0, "fill: gone's pace");
+	snprintf(v, sizeof v, "boot=%lld polled=%lld traffic=%lld",
+	    (long long)T0, (long long)NOW - 900, (long long)T0);
+	ok(store_meta_put(s, "watch:fns:0:idle", v) == 0, "fill: idle pace");
+	snprintf(v, sizeof v, "boot=%lld polled=%lld traffic=%lld",
+	    (long long)T0, (long long)T0, (long long)NOW - 60);
+	ok(store_meta_put(s, "watch:fns:1:busy:a:b", v) == 0,
+	    "fill: busy pace (a name with colons)");
+	ok(store_meta_put(s, "watch:bytes_scanned", "12345") == 0 &&
+	    store_meta_put(s, "watch:bytes_since", "1") == 0,
+	    "fill: a logs source named watch has meta rows too");
 	ok(store_ptr_seen(s, "/g", "ptr-old", NOW - 30 * 86400) == 0 &&
 	    store_ptr_seen(s, "/g", "ptr-new", NOW - 60) == 0,
 	    "fill: log ptrs");
@@ -280,6 +294,16 @@ test_prune(void)
 	is_int(r.ptrs, 1, "the old log ptr went");
 	is_int(r.series, 2, "the vanished entity and the removed watch's "
 	    "series went");
+	is_int(r.paces, 1, "one pace row went");
+	ok(store_meta_get(s, "watch:fns:0:gone", v, sizeof v) == 0,
+	    "the vanished entity's pace row went");
+	ok(store_meta_get(s, "watch:fns:0:idle", v, sizeof v) == 1 &&
+	    store_meta_get(s, "watch:fns:1:busy:a:b", v, sizeof v) == 1,
+	    "an idle entity polled lately and a busy one stay");
+	ok(store_meta_get(s, "watch:bytes_scanned", v, sizeof v) == 1 &&
+	    strcmp(v, "12345") == 0 &&
+	    store_meta_get(s, "watch:bytes_since", v, sizeof v) == 1,
+	    "rows of another shape under \"watch:\" are left alone");
 	memset(&c, 0, sizeof c);
 	ok(store_datapoint_range(s, "fns", "fn-00003", "errors", 0, NOW + 1,
 	    0, count_cb, &c) == 0, "range after");
