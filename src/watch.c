@@ -754,6 +754,10 @@ watch_open_get(const struct watch *w, size_t i)
 	return i < w->nopen ? &w->open[i] : NULL;
 }
 
+/*
+ * The pace row's key and value forms ("watch:" key; "boot= polled=
+ * traffic=" value) are what store_pace_prune() reads: change them together.
+ */
 void
 watch_meta_key(const struct watch *w, const struct watch_entity *e,
     char *out, size_t outlen)
