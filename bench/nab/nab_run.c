@@ -8,10 +8,12 @@
  *	[-m min_history] [-s season_min] [-r rel_floor] [-a abs_floor]
  *	[-H holdoff] [-R record] [-k smooth] [-C context_threshold]
  *	[-L level_threshold] [-l level_len] [-W level_window] [-N novelty]
- *	[-M novelty_min] [-F diff_threshold]
+ *	[-M novelty_min] [-F diff_threshold] [-S rows.csv]
  *	[-o out.json] -D datadir category/file.csv ...
  * Unset options keep robust_params_default(); the same parameters apply to
- * every file (no per-file tuning).
+ * every file (no per-file tuning).  -S writes one line per accepted row:
+ * file,row,score,level,diff,judged,anomalous,rule,value (rule is the rule
+ * that alerted, 0 if none), for bench/nab/study.py.
  */
 #include "autoconf.h"
 
@@ -40,6 +42,8 @@ parse_ts(const char *s, time_t *t)
 	*t = timegm(&tm);
 	return 0;
 }
+
+static FILE	*dump;	/* -S: every row's scores, for offline study */
 
 static int
 run_file(struct robust *r, const char *dir, const char *key, FILE *out,
@@ -73,6 +77,13 @@ run_file(struct robust *r, const char *dir, const char *key, FILE *out,
 		switch (robust_update(r, t, v, &res)) {
 		case 1:
 			fprintf(out, "%s\"%s\"", nalerts++ ? ", " : "", line);
+			/* FALLTHROUGH */
+		case 0:
+			if (dump != NULL)
+				fprintf(dump, "%s,%d,%.6g,%.6g,%.6g,%d,%d,%d,"
+				    "%.9g\n", key, lineno - 2, res.score,
+				    res.level, res.diff, res.judged,
+				    res.anomalous, res.alert ? res.rule : 0, v);
 			break;
 		case -1:
 			skipped++;
@@ -98,7 +109,7 @@ main(int argc, char **argv)
 	int			 ch, i, rc = 0;
 
 	robust_params_default(&p);
-	while ((ch = getopt(argc, argv, "a:C:d:D:F:H:k:l:L:m:M:N:o:r:R:s:t:w:W:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:C:d:D:F:H:k:l:L:m:M:N:o:r:R:s:S:t:w:W:")) != -1) {
 		switch (ch) {
 		case 'a': p.abs_floor = atof(optarg); break;
 		case 'C': p.context_threshold = atof(optarg); break;
@@ -122,6 +133,13 @@ main(int argc, char **argv)
 		case 'k': p.smooth = atoi(optarg); break;
 		case 'R': p.record = atoi(optarg); break;
 		case 's': p.season_min = atoi(optarg); break;
+		case 'S':
+			if ((dump = fopen(optarg, "w")) == NULL) {
+				fprintf(stderr, "nab_run: %s: %s\n", optarg,
+				    strerror(errno));
+				return 1;
+			}
+			break;
 		case 't': p.threshold = atof(optarg); break;
 		case 'w': p.window = atoi(optarg); break;
 		default:
@@ -129,7 +147,7 @@ main(int argc, char **argv)
 			    "[-w win] [-m minhist] [-s season_min] [-r rel] "
 			    "[-a abs] [-H holdoff] [-R record] [-k smooth] "
 			    "[-C ctx] [-L level] [-l len] [-W lwin] [-N novelty] "
-			    "[-M novelty_min] [-F diff] "
+			    "[-M novelty_min] [-F diff] [-S rows.csv] "
 			    "[-o out] -D datadir "
 			    "files...\n");
 			return 2;
@@ -157,6 +175,8 @@ main(int argc, char **argv)
 	fprintf(out, "\n}\n");
 	robust_free(r);
 	if (out != stdout && fclose(out) != 0)
+		rc = 1;
+	if (dump != NULL && fclose(dump) != 0)
 		rc = 1;
 	return rc;
 }
