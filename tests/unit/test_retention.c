@@ -254,7 +254,7 @@ test_prune(void)
 	    "fill: busy pace (a name with colons)");
 	ok(store_meta_put(s, "watch:bytes_scanned", "12345") == 0 &&
 	    store_meta_put(s, "watch:bytes_since", "1") == 0,
-	    "fill: a logs source named watch has meta rows too");
+	    "fill: meta rows of another form under \"watch:\"");
 	ok(store_ptr_seen(s, "/g", "ptr-old", NOW - 30 * 86400) == 0 &&
 	    store_ptr_seen(s, "/g", "ptr-new", NOW - 60) == 0,
 	    "fill: log ptrs");
