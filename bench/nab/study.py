@@ -44,8 +44,11 @@ import os
 import subprocess
 import sys
 
-import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+try:
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+except ImportError:
+    sys.exit("study.py: needs numpy (apt-get install python3-numpy)")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.environ.get("SHARED", os.path.join(HERE, "..", "..", "..",
