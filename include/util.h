@@ -17,6 +17,12 @@ int	 util_parse_duration(const char *, int64_t *, char *err, size_t errlen);
  */
 int	 util_parse_time(const char *, time_t now, time_t *, char *err,
 	    size_t errlen);
+/*
+ * The data clock of check, backtest, status and config cost: $CWGUARD_NOW
+ * (any util_parse_time form, relative to wall) when set and not empty,
+ * else wall. Returns 0, or -1 with err (the variable's value is bad).
+ */
+int	 util_data_now(time_t wall, time_t *, char *err, size_t errlen);
 /* Formats t as "2026-11-01T00:00:00Z" into out (at least 21 bytes). */
 char	*util_format_rfc3339(time_t, char *out, size_t outlen);
 /* Same for amz-date "20261101T000000Z" (at least 17 bytes). */

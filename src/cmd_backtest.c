@@ -267,8 +267,7 @@ cmd_backtest(struct cmd_ctx *ctx, int argc, char **argv)
 		free(names);
 		return CMD_EX_USAGE;
 	}
-	if ((tmp = getenv("CWGUARD_NOW")) != NULL && *tmp != '\0' &&
-	    util_parse_time(tmp, ctx->now, &now, err, sizeof err) == -1) {
+	if (util_data_now(ctx->now, &now, err, sizeof err) == -1) {
 		fprintf(stderr, "cwguard: backtest: CWGUARD_NOW: %s\n", err);
 		free(names);
 		return CMD_EX_USAGE;

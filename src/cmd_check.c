@@ -126,20 +126,6 @@ check_usage(FILE *f)
 	    "failure). --dry-run changes no state and sends nothing.\n");
 }
 
-/* The clock, or CWGUARD_NOW. 0, or -1 with err. */
-static int
-check_now(struct cmd_ctx *ctx, time_t *now, char *err, size_t errlen)
-{
-	const char	*v;
-
-	*now = ctx->now;
-	if ((v = getenv("CWGUARD_NOW")) == NULL || *v == '\0')
-		return 0;
-	if (util_parse_time(v, ctx->now, now, err, errlen) == -1)
-		return -1;
-	return 0;
-}
-
 /* "12.0%" for a rate, "%.4g" for a metric value. */
 static void
 check_fmt_value(char *out, size_t outlen, double v, int rate)
@@ -288,7 +274,7 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 		buf_cleanup(&msg);
 		return CHECK_EX_UNKNOWN;
 	}
-	if (check_now(ctx, &now, err, sizeof err) == -1) {
+	if (util_data_now(ctx->now, &now, err, sizeof err) == -1) {
 		buf_printf(&msg, "CWGUARD_NOW: %s", err);
 		goto unknown;
 	}

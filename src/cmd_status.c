@@ -481,13 +481,11 @@ cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
 	struct status	 st;
 	struct config	*cfg = NULL;
 	struct stat	 sb;
-	const char	*tmp;
 	char		*cause = NULL, err[512];
 	int		 ch, rc = CMD_EX_OK;
 
 	memset(&st, 0, sizeof st);
 	st.ctx = ctx;
-	st.now = ctx->now;
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
@@ -521,8 +519,7 @@ cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
 		free(st.watches);
 		return CMD_EX_USAGE;
 	}
-	if ((tmp = getenv("CWGUARD_NOW")) != NULL && *tmp != '\0' &&
-	    util_parse_time(tmp, ctx->now, &st.now, err, sizeof err) == -1) {
+	if (util_data_now(ctx->now, &st.now, err, sizeof err) == -1) {
 		fprintf(stderr, "cwguard: status: CWGUARD_NOW: %s\n", err);
 		free(st.watches);
 		return CMD_EX_USAGE;

@@ -1391,7 +1391,6 @@ cost_cmd(struct cmd_ctx *ctx, int argc, char **argv)
 	struct cost_report		 r;
 	const struct config_watch	*cw;
 	const struct config_logs	*cl;
-	const char			*v;
 	char				*cause = NULL, err[600], e2[600];
 	size_t				 nw = 0, nl = 0;
 	time_t				 now = ctx->now;
@@ -1427,8 +1426,7 @@ cost_cmd(struct cmd_ctx *ctx, int argc, char **argv)
 		fputs(cost_usage, stderr);
 		return CMD_EX_USAGE;
 	}
-	if ((v = getenv("CWGUARD_NOW")) != NULL && *v != '\0' &&
-	    util_parse_time(v, ctx->now, &now, err, sizeof err) == -1) {
+	if (util_data_now(ctx->now, &now, err, sizeof err) == -1) {
 		fprintf(stderr, "cwguard: config cost: CWGUARD_NOW: %s\n", err);
 		return CMD_EX_USAGE;
 	}

@@ -94,6 +94,31 @@ test_times(void)
 }
 
 static void
+test_data_now(void)
+{
+	time_t	now;
+	char	err[160];
+
+	unsetenv("CWGUARD_NOW");
+	ok(util_data_now(2000000000, &now, err, sizeof err) == 0 &&
+	    now == 2000000000, "data clock: the wall clock when unset");
+	setenv("CWGUARD_NOW", "", 1);
+	ok(util_data_now(2000000000, &now, err, sizeof err) == 0 &&
+	    now == 2000000000, "data clock: the wall clock when empty");
+	setenv("CWGUARD_NOW", "2026-11-01T00:00:00Z", 1);
+	ok(util_data_now(2000000000, &now, err, sizeof err) == 0 &&
+	    now == 1793491200, "data clock: CWGUARD_NOW in RFC 3339");
+	setenv("CWGUARD_NOW", "-1h", 1);
+	ok(util_data_now(2000000000, &now, err, sizeof err) == 0 &&
+	    now == 2000000000 - 3600, "data clock: relative to the wall clock");
+	setenv("CWGUARD_NOW", "soon", 1);
+	ok(util_data_now(2000000000, &now, err, sizeof err) == -1 &&
+	    strstr(err, "soon") != NULL, "data clock: a bad value is refused, "
+	    "naming it");
+	unsetenv("CWGUARD_NOW");
+}
+
+static void
 test_format(void)
 {
 	char	b[32];
@@ -170,6 +195,7 @@ main(void)
 {
 	test_durations();
 	test_times();
+	test_data_now();
 	test_format();
 	test_numbers();
 	test_strings();
