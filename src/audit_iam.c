@@ -292,30 +292,43 @@ policy_name_of(const char *arn)
 
 /* --- Managed policies --------------------------------------------------- */
 
+/*
+ * The reply of a call that returns one policy document (GetPolicyVersion,
+ * GetRolePolicy): judges the document at path, or reports the policy as
+ * not checked when the reply has no `field`.  Frees q.
+ */
 static void
-got_policy_version(const struct aws_result *res, void *arg)
+got_document(struct audit_req *q, const struct aws_result *res,
+    const char *action, const char *path, const char *field, int managed)
 {
-	struct audit_req	*q = arg;
 	struct aws_xml		*x;
 	const char		*doc;
-	char			 what[400];
+	char			 what[400], missing[64];
 
 	if (!req_begin(q))
 		return;
-	if ((x = iam_reply(q, res, "GetPolicyVersion")) == NULL)
+	if ((x = iam_reply(q, res, action)) == NULL)
 		goto done;
-	snprintf(what, sizeof what, "iam:GetPolicyVersion %s", q->label);
-	doc = aws_xml_get(x, "GetPolicyVersionResponse/GetPolicyVersionResult/"
-	    "PolicyVersion/Document");
-	if (doc == NULL)
-		audit_report_skip(q->run->r, what, "reply has no Document");
-	else
+	snprintf(what, sizeof what, "iam:%s %s", action, q->label);
+	if ((doc = aws_xml_get(x, path)) == NULL) {
+		snprintf(missing, sizeof missing, "reply has no %s", field);
+		audit_report_skip(q->run->r, what, missing);
+	} else if (managed)
 		judge_document(q, doc, policy_name_of(q->policy),
 		    audit_policy_is_aws_managed(q->policy) ? "aws-managed" :
 		    "managed", what);
+	else
+		judge_document(q, doc, q->policy, "inline", what);
 	aws_xml_free(x);
 done:
 	req_free(q);
+}
+
+static void
+got_policy_version(const struct aws_result *res, void *arg)
+{
+	got_document(arg, res, "GetPolicyVersion", "GetPolicyVersionResponse/"
+	    "GetPolicyVersionResult/PolicyVersion/Document", "Document", 1);
 }
 
 static void
@@ -437,25 +450,8 @@ got_attached(const struct aws_result *res, void *arg)
 static void
 got_role_policy(const struct aws_result *res, void *arg)
 {
-	struct audit_req	*q = arg;
-	struct aws_xml		*x;
-	const char		*doc;
-	char			 what[400];
-
-	if (!req_begin(q))
-		return;
-	if ((x = iam_reply(q, res, "GetRolePolicy")) == NULL)
-		goto done;
-	snprintf(what, sizeof what, "iam:GetRolePolicy %s", q->label);
-	doc = aws_xml_get(x, "GetRolePolicyResponse/GetRolePolicyResult/"
-	    "PolicyDocument");
-	if (doc == NULL)
-		audit_report_skip(q->run->r, what, "reply has no PolicyDocument");
-	else
-		judge_document(q, doc, q->policy, "inline", what);
-	aws_xml_free(x);
-done:
-	req_free(q);
+	got_document(arg, res, "GetRolePolicy", "GetRolePolicyResponse/"
+	    "GetRolePolicyResult/PolicyDocument", "PolicyDocument", 0);
 }
 
 static void
