@@ -56,6 +56,12 @@ int	 watch_cycle(struct watch *, time_t now, int flags,
 	    watch_cb done, void *arg, char *err, size_t errlen);
 const struct watch_stats *watch_stats(const struct watch *);
 const char *watch_name(const struct watch *);
+/*
+ * Whether discovery keeps an entity of cw by name: the include globs of
+ * its kind (functions, apis, load_balancers; an ALB also by the NAME of
+ * "app/NAME/ID"), minus exclude. Metric watches keep everything.
+ */
+int	 watch_wants(const struct config_watch *, const char *name);
 
 /* Pending and firing series after the last cycle, by entity and signal. */
 size_t	 watch_open_count(const struct watch *);

@@ -35,6 +35,7 @@
 #include "metricdefs.h"
 #include "store.h"
 #include "util.h"
+#include "watch.h"
 #include "xmalloc.h"
 
 #define COST_EX_UNKNOWN		3	/* AWS discovery failed */
@@ -1013,49 +1014,6 @@ cost_fail(struct cost_online *o, const char *what, const char *why)
 		    why != NULL ? why : "failed");
 }
 
-static int
-cost_globs(char **globs, const char *name, const char *alt)
-{
-	for (; globs != NULL && *globs != NULL; globs++) {
-		if (util_glob_match(*globs, name))
-			return 1;
-		if (alt != NULL && util_glob_match(*globs, alt))
-			return 1;
-	}
-	return 0;
-}
-
-/* watch_wanted(): the include globs of the kind, minus exclude. */
-static int
-cost_wanted(const struct config_watch *cw, const char *name)
-{
-	const char	*alt = NULL, *a, *b;
-	char		 buf[256];
-	char		**inc;
-
-	if (cw->kind == CONFIG_WATCH_ALB && (a = strchr(name, '/')) != NULL &&
-	    (b = strchr(a + 1, '/')) != NULL && (size_t)(b - a) <= sizeof buf) {
-		memcpy(buf, a + 1, b - a - 1);
-		buf[b - a - 1] = '\0';
-		alt = buf;
-	}
-	switch (cw->kind) {
-	case CONFIG_WATCH_LAMBDA:
-		inc = cw->functions;
-		break;
-	case CONFIG_WATCH_APIGW:
-		inc = cw->apis;
-		break;
-	case CONFIG_WATCH_ALB:
-		inc = cw->load_balancers;
-		break;
-	default:
-		return 1;
-	}
-	return cost_globs(inc, name, alt) && !cost_globs(cw->exclude, name,
-	    alt);
-}
-
 static void
 cost_list_cb(const struct cw_metric_list *list, const char *error, void *arg)
 {
@@ -1088,7 +1046,7 @@ cost_list_cb(const struct cw_metric_list *list, const char *error, void *arg)
 			snprintf(name, sizeof name, "%s/%s", v[0], v[1]);
 		else
 			util_strlcpy(name, v[0], sizeof name);
-		if (!cost_wanted(lr->cw, name))
+		if (!watch_wants(lr->cw, name))
 			continue;
 		d->ents = xreallocarray(d->ents, d->n + 1, sizeof *d->ents);
 		d->ents[d->n].name = xstrdup(name);

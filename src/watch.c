@@ -137,31 +137,31 @@ watch_alb_name(const char *lb, char *out, size_t outlen)
 	return out;
 }
 
-static int
-watch_wanted(const struct watch *w, const char *name)
+int
+watch_wants(const struct config_watch *cw, const char *name)
 {
 	char		 buf[256];
 	const char	*alt = NULL;
 	char		**inc;
 
-	if (w->cw->kind == CONFIG_WATCH_ALB)
+	if (cw->kind == CONFIG_WATCH_ALB)
 		alt = watch_alb_name(name, buf, sizeof buf);
-	switch (w->cw->kind) {
+	switch (cw->kind) {
 	case CONFIG_WATCH_LAMBDA:
-		inc = w->cw->functions;
+		inc = cw->functions;
 		break;
 	case CONFIG_WATCH_APIGW:
-		inc = w->cw->apis;
+		inc = cw->apis;
 		break;
 	case CONFIG_WATCH_ALB:
-		inc = w->cw->load_balancers;
+		inc = cw->load_balancers;
 		break;
 	default:
 		return 1;
 	}
 	if (!watch_globs(inc, name, alt))
 		return 0;
-	return !watch_globs(w->cw->exclude, name, alt);
+	return !watch_globs(cw->exclude, name, alt);
 }
 
 static int
@@ -269,7 +269,7 @@ watch_listed(struct watch *w, const struct metricdefs_listing *l,
 			snprintf(name, sizeof name, "%s/%s", v[0], v[1]);
 		else
 			util_strlcpy(name, v[0], sizeof name);
-		if (!watch_wanted(w, name))
+		if (!watch_wants(w->cw, name))
 			continue;
 		if ((e = watch_hash_find(w, name, l->variant)) == NULL) {
 			e = xcalloc(1, sizeof *e);
