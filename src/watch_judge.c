@@ -95,6 +95,32 @@ judge_fill(const struct watch_data *d, long q, size_t count, double *v,
 		}
 }
 
+/*
+ * The request (denominator) and error (numerator) counts of s over the
+ * first count slots of d, as queried by q[]; judge_buf_free() frees them.
+ */
+static void
+judge_buf_load(struct judge_buf *b, const struct watch_data *d,
+    const int32_t *q, const struct watch_series *s, size_t count)
+{
+	b->count = count;
+	b->n = xcalloc(count, sizeof *b->n);
+	b->e = xcalloc(count, sizeof *b->e);
+	b->hn = xcalloc(count, 1);
+	b->he = xcalloc(count, 1);
+	judge_fill(d, q[s->iden], count, b->n, b->hn);
+	judge_fill(d, q[s->inum], count, b->e, b->he);
+}
+
+static void
+judge_buf_free(struct judge_buf *b)
+{
+	free(b->n);
+	free(b->e);
+	free(b->hn);
+	free(b->he);
+}
+
 /* The points of query q of a metric watch, or NULL. */
 static const struct cw_series *
 judge_series(const struct watch_data *d, long q)
@@ -158,13 +184,8 @@ judge_bootstrap(struct watch *w, struct watch_entity *e,
 	memset(&b, 0, sizeof b);
 	if (w->bend <= w->bstart)
 		return 0;
-	b.count = (size_t)((w->bend - w->bstart) / 3600);
-	b.n = xcalloc(b.count, sizeof *b.n);
-	b.e = xcalloc(b.count, sizeof *b.e);
-	b.hn = xcalloc(b.count, 1);
-	b.he = xcalloc(b.count, 1);
-	judge_fill(&w->dboot, e->qboot[s->iden], b.count, b.n, b.hn);
-	judge_fill(&w->dboot, e->qboot[s->inum], b.count, b.e, b.he);
+	judge_buf_load(&b, &w->dboot, e->qboot, s,
+	    (size_t)((w->bend - w->bstart) / 3600));
 	for (i = 0; i < b.count; i++) {
 		if (!b.hn[i])
 			continue;
@@ -200,10 +221,7 @@ judge_bootstrap(struct watch *w, struct watch_entity *e,
 	}
 	rc = 0;
 done:
-	free(b.n);
-	free(b.e);
-	free(b.hn);
-	free(b.he);
+	judge_buf_free(&b);
 	return rc;
 }
 
@@ -240,13 +258,8 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 	memset(&b, 0, sizeof b);
 	memset(&js, 0, sizeof js);
 	memset(&bl, 0, sizeof bl);
-	b.count = (size_t)((w->fend - w->fstart) / P);
-	b.n = xcalloc(b.count, sizeof *b.n);
-	b.e = xcalloc(b.count, sizeof *b.e);
-	b.hn = xcalloc(b.count, 1);
-	b.he = xcalloc(b.count, 1);
-	judge_fill(&w->dfine, e->qfine[s->iden], b.count, b.n, b.hn);
-	judge_fill(&w->dfine, e->qfine[s->inum], b.count, b.e, b.he);
+	judge_buf_load(&b, &w->dfine, e->qfine, s,
+	    (size_t)((w->fend - w->fstart) / P));
 	if (!w->backtest && b.count > 0) {
 		js.start = w->fstart;
 		js.step = P;
@@ -359,10 +372,7 @@ rollup:
 	}
 	rc = 0;
 done:
-	free(b.n);
-	free(b.e);
-	free(b.hn);
-	free(b.he);
+	judge_buf_free(&b);
 	free(js.req);
 	free(js.err);
 	free(js.has);
