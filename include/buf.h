@@ -30,6 +30,8 @@ int	 buf_vprintf(struct buf *, const char *, va_list)
 	    __attribute__((format(printf, 2, 0)));
 /* Always a valid C string, "" when empty. */
 const char *buf_cstr(const struct buf *);
+/* Keeps the first n bytes (nothing when n >= len), wiping the rest. */
+void	 buf_truncate(struct buf *, size_t n);
 /* Removes the first n bytes. */
 void	 buf_consume(struct buf *, size_t);
 /* Hands the data to the caller (free it), leaving the buffer empty. */

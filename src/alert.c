@@ -520,11 +520,10 @@ alert_subject(const struct alert *first, size_t n, long long omitted,
 		buf_printf(&b, "[cwguard] %s", sum);
 	cut = alert_utf8_cut(b.data, b.len, max);
 	if (cut < b.len && cut >= 3) {
-		cut = alert_utf8_cut(b.data, b.len, max - 3);
-		b.len = cut;
+		buf_truncate(&b, alert_utf8_cut(b.data, b.len, max - 3));
 		buf_puts(&b, "...");
 	} else
-		b.len = cut;
+		buf_truncate(&b, cut);
 	/* outlen is max + 1 */
 	memcpy(out, b.data, b.len);
 	out[b.len] = '\0';

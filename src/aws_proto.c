@@ -122,9 +122,7 @@ aws_query_add(struct buf *b, const char *key, const char *value)
 	    aws_sigv4_uri_encode(b, key, strlen(key), 0) == -1 ||
 	    buf_putc(b, '=') == -1 ||
 	    aws_sigv4_uri_encode(b, value, strlen(value), 0) == -1) {
-		b->len = mark;
-		if (b->data != NULL)
-			b->data[mark] = '\0';
+		buf_truncate(b, mark);
 		return -1;
 	}
 	return 0;
@@ -137,9 +135,7 @@ aws_query_begin(struct buf *b, const char *action, const char *version)
 
 	if (aws_query_add(b, "Action", action) == -1 ||
 	    aws_query_add(b, "Version", version) == -1) {
-		b->len = mark;
-		if (b->data != NULL)
-			b->data[mark] = '\0';
+		buf_truncate(b, mark);
 		return -1;
 	}
 	return 0;

@@ -126,6 +126,16 @@ buf_cstr(const struct buf *b)
 }
 
 void
+buf_truncate(struct buf *b, size_t n)
+{
+	if (n >= b->len)
+		return;
+	util_wipe(b->data + n, b->len - n);
+	b->len = n;
+	b->data[n] = '\0';
+}
+
+void
 buf_consume(struct buf *b, size_t n)
 {
 	if (n >= b->len) {

@@ -35,7 +35,7 @@ slack_escape(const char *s, size_t max)
 		else
 			buf_putc(&b, *s);
 	}
-	b.len = alert_utf8_cut(buf_cstr(&b), b.len, max);
+	buf_truncate(&b, alert_utf8_cut(buf_cstr(&b), b.len, max));
 	out = xstrndup(buf_cstr(&b), b.len);
 	buf_cleanup(&b);
 	return out;

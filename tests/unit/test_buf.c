@@ -1,4 +1,4 @@
-/* buf: growth, the hard cap, printf, consume, steal. */
+/* buf: growth, the hard cap, printf, truncate, consume, steal. */
 #include "autoconf.h"
 
 #include <stdlib.h>
@@ -26,6 +26,13 @@ main(void)
 	ok(buf_printf(&b, "%s", "y") == -1 && b.len == 100,
 	    "printf past the cap refused, nothing appended");
 	ok(b.data[100] == '\0', "still NUL-terminated");
+	buf_truncate(&b, 1000);
+	ok(b.len == 100, "truncate past the end keeps everything");
+	buf_truncate(&b, 99);
+	ok(b.len == 99 && b.data[99] == '\0' && b.data[98] == big[88],
+	    "truncate drops the tail, still NUL-terminated");
+	ok(buf_putc(&b, 'z') == 0 && b.len == 100 && b.data[99] == 'z',
+	    "the cut byte is room again");
 	buf_consume(&b, 6);
 	ok(b.len == 94 && strncmp(b.data, "42 x", 4) == 0, "consume");
 	buf_consume(&b, 1000);
