@@ -136,6 +136,26 @@ store_exec_stmt(struct store *s, sqlite3_stmt *st, const char *what)
 }
 
 int
+store_prune_stmt(struct store *s, sqlite3_stmt *st, const char *text,
+    int64_t before, int64_t *removed)
+{
+	if (removed != NULL)
+		*removed = 0;
+	if (st == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, before) != SQLITE_OK ||
+	    (text != NULL && store_bind_text(s, st, 2, text) == -1)) {
+		store_done(st);
+		return store_dberr(s, "bind");
+	}
+	if (store_exec_stmt(s, st, "prune") == -1)
+		return -1;
+	if (removed != NULL)
+		*removed = sqlite3_changes(s->db);
+	return 0;
+}
+
+int
 store_savepoint(struct store *s)
 {
 	sqlite3_stmt	*st;

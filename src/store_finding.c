@@ -174,30 +174,10 @@ store_finding_list(struct store *s, int limit, store_finding_cb cb,
 	return 0;
 }
 
-static int
-delete_before(struct store *s, sqlite3_stmt *st, const char *source,
-    int64_t before, int64_t *removed)
-{
-	if (removed != NULL)
-		*removed = 0;
-	if (st == NULL)
-		return -1;
-	if (sqlite3_bind_int64(st, 1, before) != SQLITE_OK ||
-	    (source != NULL && store_bind_text(s, st, 2, source) == -1)) {
-		store_done(st);
-		return store_dberr(s, "bind");
-	}
-	if (store_exec_stmt(s, st, "prune") == -1)
-		return -1;
-	if (removed != NULL)
-		*removed = sqlite3_changes(s->db);
-	return 0;
-}
-
 int
 store_finding_prune(struct store *s, int64_t before, int64_t *removed)
 {
-	return delete_before(s, store_stmt(s, STMT_FINDING_PRUNE,
+	return store_prune_stmt(s, store_stmt(s, STMT_FINDING_PRUNE,
 	    "DELETE FROM finding WHERE last_seen < ?1"), NULL, before,
 	    removed);
 }
@@ -276,9 +256,9 @@ store_ptr_prune(struct store *s, const char *source, int64_t before,
     int64_t *removed)
 {
 	if (source != NULL)
-		return delete_before(s, store_stmt(s, STMT_PTR_PRUNE,
+		return store_prune_stmt(s, store_stmt(s, STMT_PTR_PRUNE,
 		    "DELETE FROM log_ptr WHERE ts < ?1 AND source = ?2"),
 		    source, before, removed);
-	return delete_before(s, store_stmt(s, STMT_PTR_PRUNE_ALL,
+	return store_prune_stmt(s, store_stmt(s, STMT_PTR_PRUNE_ALL,
 	    "DELETE FROM log_ptr WHERE ts < ?1"), NULL, before, removed);
 }

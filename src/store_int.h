@@ -95,6 +95,13 @@ int	 store_check_name(struct store *, const char *what, const char *name,
 void	 store_column_copy(sqlite3_stmt *, int, char *out, size_t outlen);
 /* Runs a statement that returns no rows; 0 or -1. */
 int	 store_exec_stmt(struct store *, sqlite3_stmt *, const char *what);
+/*
+ * Runs a DELETE st (from store_stmt(); NULL: its error stands) with ?1 =
+ * before and, when text is not NULL, ?2 = text; the rows deleted go to
+ * *removed. 0 or -1.
+ */
+int	 store_prune_stmt(struct store *, sqlite3_stmt *, const char *text,
+	    int64_t before, int64_t *removed);
 /* SAVEPOINT store / RELEASE / ROLLBACK TO + RELEASE. */
 int	 store_savepoint(struct store *);
 int	 store_release(struct store *);

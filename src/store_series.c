@@ -252,21 +252,8 @@ static int
 prune(struct store *s, enum store_stmt_id id, const char *sql,
     int64_t before, int64_t *removed)
 {
-	sqlite3_stmt	*st;
-
-	if (removed != NULL)
-		*removed = 0;
-	if ((st = store_stmt(s, id, sql)) == NULL)
-		return -1;
-	if (sqlite3_bind_int64(st, 1, before) != SQLITE_OK) {
-		store_done(st);
-		return store_dberr(s, "bind");
-	}
-	if (store_exec_stmt(s, st, "prune") == -1)
-		return -1;
-	if (removed != NULL)
-		*removed = sqlite3_changes(s->db);
-	return 0;
+	return store_prune_stmt(s, store_stmt(s, id, sql), NULL, before,
+	    removed);
 }
 
 int
