@@ -1,5 +1,5 @@
 /*
- * SigV4 against the official AWS test suite ($SHARED/testdata/sigv4) and a
+ * SigV4 against the official AWS test suite (tests/data/sigv4) and a
  * few vectors produced by botocore's own signer.
  */
 #include "autoconf.h"
@@ -259,15 +259,11 @@ find_cases(const char *root, const char *rel, char ***list, size_t *n)
 static void
 test_suite(void)
 {
-	const char	*shared = getenv("SHARED"), *srcdir = getenv("SRCDIR");
+	const char	*srcdir = getenv("SRCDIR");
 	char		*root, **list = NULL;
 	size_t		 n = 0, i;
 
-	if (shared != NULL)
-		root = xasprintf("%s/testdata/sigv4", shared);
-	else
-		root = xasprintf("%s/../shared/testdata/sigv4",
-		    srcdir ? srcdir : ".");
+	root = xasprintf("%s/tests/data/sigv4", srcdir ? srcdir : ".");
 	find_cases(root, "", &list, &n);
 	qsort(list, n, sizeof *list, name_cmp);
 	/* The suite has 34 cases; fewer means a broken path or copy. */
