@@ -102,7 +102,7 @@ done
 # make install into a scratch root with its own prefix.
 dest="$TMPD/root"
 make -s -C "$BUILDDIR" install DESTDIR="$dest" prefix=/opt/cwg \
-    >"$TMPD/install" 2>&1
+    systemdsystemunitdir=/opt/cwg/lib/systemd/system >"$TMPD/install" 2>&1
 rc=$?
 ok $rc "make install DESTDIR=... prefix=/opt/cwg"
 [ $rc -eq 0 ] || sed 's/^/#   /' "$TMPD/install" | tail -5
@@ -121,6 +121,16 @@ grep -q '^ExecStart=/opt/cwg/bin/cwguard ' "$p/lib/systemd/system/cwguard.servic
 ok $? "the installed unit starts the installed binary"
 cmp -s "$p/share/doc/cwguard/examples/cwguard.conf" "$example"
 ok $? "the example config is installed as is"
+# One default config path: what --help prints is what the installed pages
+# and unit say.
+defconf=$("$p/bin/cwguard" --help 2>&1 | sed -n 's/^else \(.*\)\.$/\1/p')
+[ -n "$defconf" ]; ok $? "--help names the default config ($defconf)"
+grep -q "^\.Pa $defconf" "$p/share/man/man8/cwguard.8"
+ok $? "the installed cwguard(8) names the same default config"
+grep -q "^\.Pa $defconf" "$p/share/man/man5/cwguard.conf.5"
+ok $? "the installed cwguard.conf(5) names the same default config"
+grep -q "^ExecStart=.* -c $defconf run" "$p/lib/systemd/system/cwguard.service"
+ok $? "the installed unit reads the same default config"
 
 # The unit keeps its hardening (the exposure is measured in the report).
 unit="$SRCDIR/contrib/cwguard.service"
