@@ -16,7 +16,8 @@ enum scanner_validator {
 	SCANNER_V_CRC32_B62,	/* GitHub classic / npm: base62 CRC32 suffix */
 	SCANNER_V_JWT,		/* header decodes to JSON with "alg" */
 	SCANNER_V_BASIC,	/* base64 of user:password */
-	SCANNER_V_PASSWORD	/* free-form value: placeholder checks */
+	SCANNER_V_PASSWORD,	/* free-form value: placeholder checks */
+	SCANNER_V_JWT_B64	/* base64 of a JWT (SCANNER_V_JWT inside) */
 };
 
 /* Flags of a rule. */
@@ -35,6 +36,8 @@ struct scanner_rule_def {
 
 extern const struct scanner_rule_def scanner_builtin[];
 extern const size_t scanner_builtin_count;
+/* SHA-256 (lower-case hex) of public sample keys never reported. */
+extern const char *const scanner_known_samples[];
 
 /* Extra rules and allowlists parsed from a rules file. */
 struct scanner_rules {
