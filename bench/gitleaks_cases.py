@@ -3,7 +3,10 @@
 
 Reads cmd/generate/config/rules/*.go of a gitleaks checkout (GITLEAKS_DIR)
 and writes one JSON object per case to stdout:
-    {"rule": "slack-bot-token", "kind": "tp"|"fp", "text": "..."}
+    {"rule": "slack-bot-token", "kind": "tp"|"fp", "text": "...",
+     "by_path": false}
+(by_path: the rule's test judges a file by its path as well as its
+content, which a line scanner cannot see.)
 
 Only the test data is read, never gitleaks's regexes: a small evaluator
 handles the Go expressions the rule files use to build their cases
@@ -437,10 +440,12 @@ def main():
                 continue
             rule, tp, fp = r
             rules += 1
+            # ValidateWithPaths: the verdict depends on the file's path.
+            by_path = "ValidateWithPaths" in fn
             for kind, cases in (("tp", tp), ("fp", fp)):
                 for text in cases:
                     print(json.dumps({"rule": rule, "kind": kind,
-                                      "text": text}))
+                                      "text": text, "by_path": by_path}))
     print("gitleaks_cases: %d rules, %d statements skipped" %
           (rules, stats.get("skipped", 0)), file=sys.stderr)
     return 0

@@ -367,6 +367,30 @@ mixed_classes(const char *s, size_t len)
 	return up + lo + di >= 2;
 }
 
+static int
+has_digit(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] >= '0' && s[i] <= '9')
+			return 1;
+	return 0;
+}
+
+/* Telegram bot token: 5 to 16 digits of bot id, ':', 'A' and 34 more. */
+static int
+valid_telegram(const char *s, size_t len)
+{
+	const char	*c = memchr(s, ':', len);
+	size_t		 id;
+
+	if (c == NULL)
+		return 0;
+	id = (size_t)(c - s);
+	return id >= 5 && id <= 16 && len == id + 36 && c[1] == 'A';
+}
+
 /* 1 if s is one of the known public sample keys (by SHA-256). */
 static int
 known_sample(const char *s, size_t len)
@@ -443,6 +467,8 @@ check_secret(struct scanner *sc, const struct scanner_rule *r,
 		return 0;
 	if ((r->flags & SCANNER_F_MIXED) && !mixed_classes(s, len))
 		return 0;
+	if ((r->flags & SCANNER_F_DIGIT) && !has_digit(s, len))
+		return 0;
 	switch (r->validator) {
 	case SCANNER_V_CRC32_B62:
 		return valid_crc32_b62(s, len, r->prefix);
@@ -450,6 +476,8 @@ check_secret(struct scanner *sc, const struct scanner_rule *r,
 		return valid_jwt(s, len);
 	case SCANNER_V_JWT_B64:
 		return valid_jwt_b64(s, len);
+	case SCANNER_V_TELEGRAM:
+		return valid_telegram(s, len);
 	case SCANNER_V_BASIC:
 		return valid_basic(s, len);
 	case SCANNER_V_PASSWORD:

@@ -17,12 +17,14 @@ enum scanner_validator {
 	SCANNER_V_JWT,		/* header decodes to JSON with "alg" */
 	SCANNER_V_BASIC,	/* base64 of user:password */
 	SCANNER_V_PASSWORD,	/* free-form value: placeholder checks */
-	SCANNER_V_JWT_B64	/* base64 of a JWT (SCANNER_V_JWT inside) */
+	SCANNER_V_JWT_B64,	/* base64 of a JWT (SCANNER_V_JWT inside) */
+	SCANNER_V_TELEGRAM	/* bot id (5-16 digits) ':' 'A' + 34 */
 };
 
 /* Flags of a rule. */
 #define SCANNER_F_GENERIC	0x01	/* loses to any overlapping rule */
 #define SCANNER_F_MIXED		0x02	/* needs two character classes */
+#define SCANNER_F_DIGIT		0x04	/* needs a digit */
 
 struct scanner_rule_def {
 	const char	*id;

@@ -29,18 +29,20 @@
 		"[A-Fa-f0-9]{12}"
 /*
  * Keyword context for a format without a prefix: the vendor's name (w,
- * any case), up to 30 more identifier bytes (FooApiToken, FOO_TOKEN), an
+ * any case, a word of its own: not inside "rookTable" or "sumObj"), up to
+ * 30 more identifier bytes (FooApiToken, FOO_TOKEN), an
  * optional type word (var x string =), quotes, an assignment operator (=
  * := ::= ?= .= => : , ||), quotes, then the value.
  */
-#define KV(w)	"(?i:" w ")[\\w.\\-]{0,30}?(?:\\s+[a-z]{2,8})?" \
+#define KV(w)	"(?:(?<![A-Za-z])|(?=[A-Z]))(?i:" w ")(?![a-z])" \
+		"[\\w.\\-]{0,30}?(?:\\s+[a-z]{2,8})?" \
 		"[\\\\\"'`\\]]{0,3}\\s*(?:[:?.+]{0,3}=>?|:|,|\\|\\|)\\s*" \
 		"[\\\\\"'`\\[]{0,3}"
 /* What may follow a value in that context: a quote, a separator, the end. */
 #define KE	"(?=[\\s\"'`;,)\\]}<>&|\\\\]|$)"
 #define KVR(id, w, v, e, ...) \
 	{ id, { __VA_ARGS__, NULL }, KV(w) "(" v ")" KE, e, 0, \
-	  SCANNER_V_NONE, 0 }
+	  SCANNER_V_NONE, SCANNER_F_DIGIT }
 
 const struct scanner_rule_def scanner_builtin[] = {
 	{ "gcp-service-account-key",
@@ -398,7 +400,7 @@ const struct scanner_rule_def scanner_builtin[] = {
 	  3.5, 8, SCANNER_V_NONE, 0 },
 	{ "infracost-api-token",
 	  { "ico-", NULL },
-	  LB "(ico-[A-Za-z0-9]{32})" RB,
+	  "(?<![A-Za-z0-9_\\-+/.])(ico-[A-Za-z0-9]{32})" RB,
 	  3.5, 4, SCANNER_V_NONE, SCANNER_F_MIXED },
 	{ "intra42-client-secret",
 	  { "s-s4t2ud-", "s-s4t2af-", NULL },
@@ -547,15 +549,6 @@ const struct scanner_rule_def scanner_builtin[] = {
 	  { "zxlk", NULL },
 	  "(?<![A-Za-z0-9+/])(ZXlK[A-Za-z0-9+/]{40,}={0,2})(?![A-Za-z0-9+/=])",
 	  0, 0, SCANNER_V_JWT_B64, 0 },
-	{ "curl-auth",
-	  { "curl", NULL },
-	  "(?|curl\\b[^\\n]{0,300}?\\s(?:-u|--user)\\s*[\"']?[^\\s:\"']{0,64}:"
-	  "([^\\s\"']{3,128})|"
-	  "curl\\b[^\\n]{0,300}?\\s(?:-H|--header)\\s*[\"']"
-	  "(?i:authorization:\\s*(?:bearer|token|basic)\\s+|"
-	  "x-[a-z\\-]{0,20}(?:api-?key|token):\\s*)"
-	  "([^\\s\"']{8,512}))",
-	  0, 0, SCANNER_V_PASSWORD, 0 },
 	/*
 	 * Formats without a prefix: the vendor's name must name the value
 	 * (KV), and the value has the vendor's alphabet and length.
@@ -577,7 +570,7 @@ const struct scanner_rule_def scanner_builtin[] = {
 	KVR("contentful-api-token", "contentful", "[A-Za-z0-9=_\\-]{43}", 3.0, "contentful"),
 	KVR("datadog-access-token", "datadog", "[a-z0-9]{40}", 3.0, "datadog"),
 	KVR("discord-api-token", "discord", "[a-f0-9]{64}|[0-9]{17,19}|[A-Za-z0-9=_\\-]{32}", 2.5, "discord"),
-	KVR("droneci-access-token", "drone", "[a-z0-9]{32}", 3.0, "drone"),
+	KVR("droneci-access-token", "drone|droneci", "[a-z0-9]{32}", 3.0, "drone"),
 	KVR("dropbox-app-key", "dropbox", "[a-z0-9]{15}", 3.0, "dropbox"),
 	KVR("etsy-access-token", "etsy", "[a-z0-9]{24}", 3.0, "etsy"),
 	KVR("facebook-secret", "facebook", "[a-f0-9]{32}", 3.0, "facebook"),
@@ -611,13 +604,17 @@ const struct scanner_rule_def scanner_builtin[] = {
 	KVR("snyk-api-token", "snyk", UUIDI, 3.0, "snyk"),
 	KVR("sonar-api-token", "sonar", "(?:squ_|sqp_|sqa_)?[A-Za-z0-9]{40}", 3.0, "sonar"),
 	KVR("squarespace-access-token", "squarespace", UUID, 3.0, "squarespace"),
-	KVR("sumologic-key", "sumo", "su[A-Za-z0-9]{12}|[A-Za-z0-9]{64}", 3.0, "sumo"),
-	KVR("travisci-access-token", "travis", "[a-z0-9]{22}", 3.0, "travis"),
+	KVR("sumologic-key", "sumo|sumologic", "su[A-Za-z0-9]{12}|[A-Za-z0-9]{64}", 3.0, "sumo"),
+	KVR("travisci-access-token", "travis|travisci", "[a-z0-9]{22}", 3.0, "travis"),
 	KVR("trello-access-token", "trello", "[A-Za-z0-9]{32}", 3.0, "trello"),
 	KVR("twitch-api-token", "twitch", "[a-z0-9]{30}", 3.0, "twitch"),
 	KVR("twitter-token", "twitter", "[0-9]{15,25}-[A-Za-z0-9]{20,40}|[a-z0-9]{50}|[a-z0-9]{45}|[a-z0-9]{25}", 3.0, "twitter"),
 	KVR("zendesk-secret-key", "zendesk", "[a-z0-9]{40}", 3.0, "zendesk"),
-	KVR("telegram-bot-token-kv", "telegram", "[0-9]{5,16}:A[A-Za-z0-9_\\-]{34}", 3.0, "telegram"),
+	/* Any id:secret after "telegram" is claimed, only the format reported. */
+	{ "telegram-bot-token-kv",
+	  { "telegram", NULL },
+	  KV("telegram") "([0-9]{1,20}:[A-Za-z0-9_\\-]{1,120})" KE,
+	  3.0, 0, SCANNER_V_TELEGRAM, 0 },
 	KVR("heroku-api-key-kv", "heroku", UUID, 3.0, "heroku"),
 	KVR("cloudflare-global-key", "x-auth-key", "[a-f0-9]{37}", 3.0, "x-auth-key"),
 	{ "jwt",
@@ -630,6 +627,15 @@ const struct scanner_rule_def scanner_builtin[] = {
 	  "(?i:authorization)\\\\{0,2}[\"']?\\s*[:=]\\s*\\\\{0,2}[\"']?\\s*"
 	  "(?i:basic)\\s+([A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])",
 	  0, 0, SCANNER_V_BASIC, 0 },
+	{ "curl-auth",
+	  { "curl", NULL },
+	  "(?|curl\\b[^\\n]{0,300}?\\s(?:-u|--user)\\s*[\"']?[^\\s:\"']{0,64}:"
+	  "([^\\s\"']{3,128})|"
+	  "curl\\b[^\\n]{0,300}?\\s(?:-H|--header)\\s*[\"']"
+	  "(?i:authorization:\\s*(?:bearer|token|basic)\\s+|"
+	  "x-[a-z\\-]{0,20}(?:api-?key|token):\\s*)"
+	  "([^\\s\"']{8,512}))",
+	  0, 0, SCANNER_V_PASSWORD, 0 },
 	{ "db-connection-password",
 	  { "postgres", "mysql", "mariadb", "mongodb", "redis", "amqp",
 	    "mssql", "sqlserver", "jdbc:", "oracle", "cockroach", "clickhouse",

@@ -435,7 +435,7 @@ test_prefilter(struct scanner *sc)
 	s = "one\nhooks.sla\nck.com\n";
 	ok(scanner_skip(sc, s, strlen(s)) == strlen(s),
 	    "skip: a keyword cut by a newline is none");
-	snprintf(buf, sizeof buf, "%s\n%s\n", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	snprintf(buf, sizeof buf, "%s\n%s\n", "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq",
 	    "bbbbbbbbbbbbbb sk_live_8A80wmLLA8rhz303f9yl9bHg");
 	ok(scanner_skip(sc, buf, strlen(buf)) == 32,
 	    "skip: keyword in the second round of a line");
@@ -448,7 +448,7 @@ test_prefilter(struct scanner *sc)
 }
 
 struct kwlist {
-	const char	*kw[256];
+	const char	*kw[1024];
 	size_t		 n;
 };
 
@@ -457,7 +457,7 @@ kw_collect(const char *kw, void *arg)
 {
 	struct kwlist	*l = arg;
 
-	if (l->n < 256)
+	if (l->n < 1024)
 		l->kw[l->n++] = kw;
 }
 
