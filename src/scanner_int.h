@@ -78,6 +78,7 @@ size_t	 scanner_ac_first(const struct scanner_ac *, const char *, size_t);
 /* Implementations of the filter (all give the same hits). */
 #define SCANNER_AC_PORTABLE	0
 #define SCANNER_AC_SSE2		1
+#define SCANNER_AC_AVX2		2	/* x86-64 CPUs with AVX2 */
 /*
  * Selects the filter's implementation (for tests and benchmarks; the best
  * the CPU runs is chosen at creation). want -1 only asks. Returns the one

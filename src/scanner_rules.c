@@ -583,7 +583,7 @@ const struct scanner_rule_def scanner_builtin[] = {
 	KVR("gocardless-api-token", "gocardless", "live_[A-Za-z0-9_=\\-]{40}", 3.0, "gocardless"),
 	KVR("hubspot-api-key", "hubspot", "pat-(?:na|eu)[0-9]-" UUIDI "|" UUIDI, 3.0, "hubspot"),
 	KVR("intercom-api-key", "intercom", "[A-Za-z0-9=_\\-]{60}", 3.0, "intercom"),
-	KVR("jfrog-identity-token", "jfrog|artifactory|bintray|xray", "[a-z0-9]{64}|[a-z0-9]{73}", 3.0, "jfrog", "artifactory", "bintray", "xray"),
+	KVR("jfrog-identity-token", "jfrog|artifactory|bintray", "[a-z0-9]{64}|[a-z0-9]{73}", 3.0, "jfrog", "artifactory", "bintray"),
 	KVR("kraken-access-token", "kraken", "[A-Za-z0-9/=_+\\-]{80,90}", 3.5, "kraken"),
 	KVR("kucoin-key", "kucoin", "[a-f0-9]{24}|" UUID, 3.0, "kucoin"),
 	KVR("launchdarkly-access-token", "launchdarkly", "(?:api|sdk)-" UUID "|[A-Za-z0-9=_\\-]{40}", 3.0, "launchdarkly"),

@@ -498,7 +498,7 @@ lcg(uint32_t *st)
 static void
 test_prefilter_impls(struct scanner *sc)
 {
-	static const char *const names[] = { "portable", "sse2" };
+	static const char *const names[] = { "portable", "sse2", "avx2" };
 	struct kwlist	 l;
 	char		 buf[700], what[64];
 	size_t		 len, k, j, n, off, want, bad, badkw;
@@ -510,7 +510,7 @@ test_prefilter_impls(struct scanner *sc)
 	orig = scanner_prefilter_impl(sc, -1);
 	ok(orig >= SCANNER_AC_PORTABLE, "prefilter: an implementation chosen");
 	is_int(scanner_prefilter_impl(sc, 99), -1, "prefilter: unknown one refused");
-	for (impl = SCANNER_AC_PORTABLE; impl <= SCANNER_AC_SSE2; impl++) {
+	for (impl = SCANNER_AC_PORTABLE; impl <= SCANNER_AC_AVX2; impl++) {
 		r = scanner_prefilter_impl(sc, impl);
 		if (r == -1) {
 			ok(impl != SCANNER_AC_PORTABLE, "%s: not built here",
