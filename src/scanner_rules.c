@@ -29,12 +29,13 @@
 		"[A-Fa-f0-9]{12}"
 /*
  * Keyword context for a format without a prefix: the vendor's name (w,
- * any case, a word of its own: not inside "rookTable" or "sumObj"), up to
+ * any case, a word of its own or a camel-case part: not inside
+ * "rookTable", "sumObj" or "GLOBAL"), up to
  * 30 more identifier bytes (FooApiToken, FOO_TOKEN), an
  * optional type word (var x string =), quotes, an assignment operator (=
  * := ::= ?= .= => : , ||), quotes, then the value.
  */
-#define KV(w)	"(?:(?<![A-Za-z])|(?=[A-Z]))(?i:" w ")(?![a-z])" \
+#define KV(w)	"(?:(?<![A-Za-z])|(?<=[a-z])(?=[A-Z]))(?i:" w ")(?![a-z])" \
 		"[\\w.\\-]{0,30}?(?:\\s+[a-z]{2,8})?" \
 		"[\\\\\"'`\\]]{0,3}\\s*(?:[:?.+]{0,3}=>?|:|,|\\|\\|)\\s*" \
 		"[\\\\\"'`\\[]{0,3}"
@@ -290,7 +291,7 @@ const struct scanner_rule_def scanner_builtin[] = {
 	  { "atatt3", "atlassian", "confluence", "jira", NULL },
 	  "(?|" LB "(ATATT3[A-Za-z0-9_\\-=]{186})" RB "|"
 	  KV("atlassian|confluence|jira") "([A-Za-z0-9]{24})" KE ")",
-	  3.0, 0, SCANNER_V_NONE, 0 },
+	  3.0, 0, SCANNER_V_NONE, SCANNER_F_DIGIT },
 	{ "authress-access-key",
 	  { ".acc_", ".acc-", NULL },
 	  LB "((?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\\.[a-z0-9]{4,6}\\."
