@@ -264,7 +264,10 @@ common_gram(const unsigned char *p)
 		"sage", "even", "vent", "orde", "rder", "acco", "ccou", "ment",
 		"clie", "lien", "ient", "load", "data", "resp", "espo", "spon",
 		"pons", "onse", "dev-", "-dev", "s-de", "prod", "loca", "ocal",
-		"host", "ost:", "api/", "/api", "test", "_tes", "est_", NULL
+		"host", "ost:", "api/", "/api", "test", "_tes", "est_", "buck",
+		"ucke", "cket", "agen", "gent", "refr", "efre", "fres", "resh",
+		"stor", "tora", "orag", "rage", "egra", "tegr", "inte", "line",
+		"inea", "ande", "umed", "nsum", "cons", NULL
 	};
 	size_t	i;
 
@@ -310,7 +313,7 @@ static size_t
 anchor_of(const unsigned char *kw, size_t len)
 {
 	size_t	o, best = 0;
-	int	a, b, score, top = -1;
+	int	a, b, score, top = -1000;
 
 	for (o = 0; o + 5 <= len; o++) {
 		a = gram_score(kw + o);
@@ -489,8 +492,8 @@ fast_build(struct scanner_ac *ac)
 			continue;
 		}
 		rec_add(ac, AC_REC_EXACT, key_of(k->text, 4), i, 0);
-		/* The rarer 3 bytes: "ey-" of key-, not "key". */
-		if (tri_score(k->text + 1) > tri_score(k->text))
+		/* The rarer 3 bytes: "ey-" of key-, not "key" (the last on a tie). */
+		if (tri_score(k->text + 1) >= tri_score(k->text))
 			rec_add(ac, AC_REC_BACK, key_of(k->text + 1, 3), i, -1);
 		else
 			rec_add(ac, AC_REC_FRONT, key_of(k->text, 3), i, 1);
