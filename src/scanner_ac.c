@@ -741,23 +741,16 @@ qround(const uint8_t *qtab, const unsigned char *s)
 }
 
 /*
- * Verifies the marked positions below n at i of p[0..len) (s: their
- * bytes, padded at the end of p). Returns the first keyword's position if
- * first, else len.
+ * Verifies the positions i + (the bits of m) of p[0..len). Returns the
+ * first keyword's position if first, else len.
  */
 static size_t
-qcheck(const struct scanner_ac *ac, const unsigned char *p, size_t i,
-    size_t n, size_t len, const unsigned char *s, uint64_t *hits, int first,
+qmarked(const struct scanner_ac *ac, const unsigned char *p, size_t i,
+    uint32_t m, size_t len, const unsigned char *s, uint64_t *hits, int first,
     int *any)
 {
-	size_t		j, at;
-	uint32_t	m = 0;
+	size_t	j, at;
 
-	/* The marked positions as bits first (the same hash, scalar). */
-	for (j = 0; j < 32; j += 2)
-		m |= (uint32_t)QGET(ac->qtab, qhash(load4(s + j) | QFOLD4)) << j;
-	if (n < 32)
-		m &= ((uint32_t)1 << n) - 1;
 	while (m != 0) {
 		j = (size_t)__builtin_ctz(m);
 		m &= m - 1;
@@ -769,6 +762,27 @@ qcheck(const struct scanner_ac *ac, const unsigned char *p, size_t i,
 		}
 	}
 	return len;
+}
+
+/*
+ * Verifies the marked positions below n at i of p[0..len) (s: their
+ * bytes, padded at the end of p). Returns the first keyword's position if
+ * first, else len.
+ */
+static size_t
+qcheck(const struct scanner_ac *ac, const unsigned char *p, size_t i,
+    size_t n, size_t len, const unsigned char *s, uint64_t *hits, int first,
+    int *any)
+{
+	size_t		j;
+	uint32_t	m = 0;
+
+	/* The marked positions as bits first (the same hash, scalar). */
+	for (j = 0; j < 32; j += 2)
+		m |= (uint32_t)QGET(ac->qtab, qhash(load4(s + j) | QFOLD4)) << j;
+	if (n < 32)
+		m &= ((uint32_t)1 << n) - 1;
+	return qmarked(ac, p, i, m, len, s, hits, first, any);
 }
 
 /* The SSE2 filter over the even positions of [i, len) (i even). */
@@ -806,7 +820,7 @@ fast_sse2(const struct scanner_ac *ac, const unsigned char *p, size_t i,
  * 256-bit multiply-adds, and the table bits fetched with two gathers of
  * the 32-bit words that hold them.
  */
-__attribute__((target("avx2")))
+__attribute__((target("avx2,bmi2")))
 static size_t
 fast_avx2(const struct scanner_ac *ac, const unsigned char *p, size_t i,
     size_t len, uint64_t *hits, int first, int *any)
@@ -819,6 +833,7 @@ fast_avx2(const struct scanner_ac *ac, const unsigned char *p, size_t i,
 	const __m256i	b31 = _mm256_set1_epi32(31);
 	const int	*tab = (const int *)(const void *)ac->qtab;
 	__m256i		 a, b, m;
+	uint32_t	 ma, mb, bits;
 	size_t		 r;
 
 	for (; i + 34 <= len; i += 32) {
@@ -830,16 +845,28 @@ fast_avx2(const struct scanner_ac *ac, const unsigned char *p, size_t i,
 		b = _mm256_and_si256(_mm256_srli_epi32(_mm256_madd_epi16(
 		    _mm256_or_si256(b, or20), mul), QSHIFT), msk);
 		/* Bit h: dword h / 32 (little-endian), bit h % 32 of it. */
-		m = _mm256_or_si256(
-		    _mm256_srlv_epi32(_mm256_i32gather_epi32(tab,
-		    _mm256_srli_epi32(a, 5), 4), _mm256_and_si256(a, b31)),
-		    _mm256_srlv_epi32(_mm256_i32gather_epi32(tab,
-		    _mm256_srli_epi32(b, 5), 4), _mm256_and_si256(b, b31)));
-		m = _mm256_and_si256(m, one);
-		if (__builtin_expect(!_mm256_testz_si256(m, m), 0) &&
-		    (r = qcheck(ac, p, i, 32, len, p + i, hits, first,
-		    any)) < len)
-			return r;
+		a = _mm256_and_si256(_mm256_srlv_epi32(_mm256_i32gather_epi32(
+		    tab, _mm256_srli_epi32(a, 5), 4), _mm256_and_si256(a, b31)),
+		    one);
+		b = _mm256_and_si256(_mm256_srlv_epi32(_mm256_i32gather_epi32(
+		    tab, _mm256_srli_epi32(b, 5), 4), _mm256_and_si256(b, b31)),
+		    one);
+		m = _mm256_or_si256(a, b);
+		if (__builtin_expect(!_mm256_testz_si256(m, m), 0)) {
+			/*
+			 * Lane k of the first half is position 4k, of the
+			 * second 4k + 2: the marks as bits of positions.
+			 */
+			ma = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(
+			    _mm256_cmpeq_epi32(a, one)));
+			mb = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(
+			    _mm256_cmpeq_epi32(b, one)));
+			bits = _pdep_u32(ma, 0x11111111u) |
+			    _pdep_u32(mb, 0x44444444u);
+			if ((r = qmarked(ac, p, i, bits, len, p + i, hits,
+			    first, any)) < len)
+				return r;
+		}
 	}
 	/* The last < 34 bytes as the SSE2 filter does them. */
 	return fast_sse2(ac, p, i, len, hits, first, any);
@@ -872,7 +899,7 @@ static int
 ac_impl_best(void)
 {
 #if defined(AC_HAVE_AVX2) && defined(__SSE2__)
-	if (__builtin_cpu_supports("avx2"))
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2"))
 		return SCANNER_AC_AVX2;
 #endif
 #ifdef __SSE2__
