@@ -10,21 +10,23 @@
  * instead: a filter over the 4-grams of the input (bytes ORed with 0xa0:
  * a superset of ASCII case folding that also maps the other bytes onto 64
  * values, so a wildcard byte needs only 64 entries) hashed into a bit
- * table of 2^23 bits (1 MB: it stays in L2 and a 200-type rule set marks
- * well under 0.1% of it). Only every second position (even offsets of the buffer) is
- * hashed, so every keyword is marked twice, once for each parity of its
- * start: a keyword of 5 bytes or more by two adjacent 4-grams of its own
- * (the most unusual pair: rare letters and punctuation score, frequent
- * English and log letter pairs and 4-grams such as "tabl" or "ooks" cost),
- * a keyword of 4 by itself and by a wildcard
- * byte before its first 3 or after its last 3 (the rarer 3), a keyword of
- * 3 by itself with a wildcard 4th byte and by a wildcard byte before it.
+ * table of 2^23 bits (1 MB: it stays in L2, and a 200-type rule set marks
+ * well under 0.1% of it). Only every second position (even offsets of the
+ * buffer) is hashed, so every keyword is marked twice, once for each
+ * parity of its start: a keyword of 5 bytes or more by two adjacent
+ * 4-grams of its own (the most unusual pair: rare letters and punctuation
+ * score, frequent English and log letter pairs and 4-grams such as "tabl"
+ * or "ooks" cost), a keyword of 4 by itself and by a wildcard byte before
+ * its first 3 or after its last 3 (the rarer 3), a keyword of 3 by itself
+ * with a wildcard 4th byte and by a wildcard byte before it.
+ *
  * The 16 even positions of 32 bytes are hashed at once with SSE2
  * (pmaddwd); with AVX2 (chosen at run time) the same 16 hashes come from
- * two 256-bit multiply-adds and the bits from two gathers; a portable loop
- * computing the same hash is used without SSE2 (or when a test asks). A marked position is verified exactly against the records whose
- * fixed bytes are the ones there, so every implementation finds the same
- * keywords. The automaton stays the fallback for shorter keywords.
+ * two 256-bit multiply-adds and their bits from two gathers; a portable
+ * loop computing the same hash is used without SSE2 (or when a test asks
+ * for it). A marked position is verified exactly against the records
+ * whose fixed bytes are the ones there, so every implementation finds the
+ * same keywords. The automaton stays the fallback for shorter keywords.
  */
 #include "autoconf.h"
 
