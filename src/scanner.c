@@ -412,8 +412,10 @@ known_sample(const char *s, size_t len)
 	txt[64] = '\0';
 	for (i = 0; scanner_known_samples[i] != NULL; i++)
 		if (strcmp(txt, scanner_known_samples[i]) == 0)
-			return 1;
-	return 0;
+			break;
+	util_wipe(md, sizeof md);
+	util_wipe(txt, sizeof txt);
+	return scanner_known_samples[i] != NULL;
 }
 
 /* 1 if the secret is allowlisted (documentation key, placeholder...). */
