@@ -525,9 +525,10 @@ const struct scanner_rule_def scanner_builtin[] = {
 	  "([a-f0-9]{8}:[a-f0-9]{8})(?![A-Za-z0-9])",
 	  0, 0, SCANNER_V_NONE, 0 },
 	{ "sourcegraph-token",
-	  { "sgp_", NULL },
-	  LB "(sgp_(?:(?:[a-fA-F0-9]{16}|local)_)?[a-fA-F0-9]{40})" RB,
-	  3.0, 4, SCANNER_V_NONE, 0 },
+	  { "sgp_", "sourcegraph", NULL },
+	  "(?|" LB "(sgp_(?:(?:[a-fA-F0-9]{16}|local)_)?[a-fA-F0-9]{40})" RB "|"
+	  KV("sourcegraph") "([a-fA-F0-9]{40})" KE ")",
+	  3.0, 0, SCANNER_V_NONE, 0 },	/* prefix 0: the second form has none */
 	{ "twitter-bearer-token",
 	  { "aaaaaaaaaaaaaaaaaaaaaa", NULL },
 	  "(?<![A-Za-z0-9])(A{22}[A-Za-z0-9%]{80,100})(?![A-Za-z0-9%])",

@@ -165,6 +165,7 @@ static const struct rcase cases[] = {
 	{ NULL, "BUNDLE_ENTERPRISE__CONTRIBSYS__COM={h8}" },
 	{ "sourcegraph-token", "SRC_ACCESS=sgp_{h16}_{h40}" },
 	{ NULL, "SRC_ACCESS=sgp_{h20}" },
+	{ "sourcegraph-token", "sourcegraph_credential = {h40}" },
 	{ "twitter-bearer-token", "TW=AAAAAAAAAAAAAAAAAAAAAA{a90}" },
 	{ NULL, "TW=AAAAAAAAAAAAAAAAAAAAAA{a30}" },
 	{ "typeform-api-token", "TYPEFORM=tfp_{x59}" },
@@ -341,13 +342,19 @@ alphabet(char c)
 	}
 }
 
+/* 1 for each byte of the expanded line that came from the generator. */
+static char	randmask[2048];
+
 static void
 put_random(char *out, size_t *o, size_t cap, const char *set, long n)
 {
 	size_t	k = strlen(set);
 
-	for (; n > 0 && *o + 1 < cap; n--)
+	for (; n > 0 && *o + 1 < cap; n--) {
+		if (out != NULL && *o < sizeof randmask)
+			randmask[*o] = k > 1;
 		out[(*o)++] = set[rnd() % k];
+	}
 }
 
 static void
@@ -385,6 +392,7 @@ expand(const char *tmpl, char *out, size_t cap)
 
 	if (enc)
 		p += 4;
+	memset(randmask, 0, sizeof randmask);
 	while (*p != '\0' && o + 1 < dcap) {
 		if (*p == '{' && (close = strchr(p, '}')) != NULL) {
 			if (p[1] == 'g') {
@@ -406,13 +414,19 @@ expand(const char *tmpl, char *out, size_t cap)
 		dst[o++] = *p++;
 	}
 	dst[o < dcap ? o : dcap - 1] = '\0';
-	if (enc)
+	if (enc) {
 		b64((const unsigned char *)tmp, o, out, cap);
+		/* Past the first base64 group every byte depends on random ones. */
+		memset(randmask, 0, sizeof randmask);
+		memset(randmask + 4, 1, strlen(out) > 4 ? strlen(out) - 4 : 0);
+	}
 }
 
 struct seen {
 	size_t	n;
 	char	rule[8][64];
+	size_t	off[8];
+	char	redacted[8][64];
 };
 
 static int
@@ -420,8 +434,11 @@ collect(const struct scanner_finding *f, void *arg)
 {
 	struct seen	*s = arg;
 
-	if (s->n < 8)
+	if (s->n < 8) {
 		snprintf(s->rule[s->n], sizeof s->rule[0], "%s", f->rule);
+		s->off[s->n] = f->offset;
+		memcpy(s->redacted[s->n], f->redacted, sizeof s->redacted[0]);
+	}
 	s->n++;
 	return 0;
 }
@@ -432,8 +449,8 @@ main(void)
 	struct scanner	*sc;
 	struct seen	 s;
 	char		 err[256], line[2048];
-	size_t		 i, j, nrules, tested = 0;
-	int		 hit;
+	size_t		 i, j, k, keep, nrules, tested = 0;
+	int		 hit, leak;
 
 	sc = scanner_new(NULL, err, sizeof err);
 	if (!ok(sc != NULL, "scanner_new")) {
@@ -458,6 +475,17 @@ main(void)
 		for (hit = 0, j = 0; j < s.n && j < 8; j++)
 			if (strcmp(s.rule[j], cases[i].rule) == 0)
 				hit = 1;
+		leak = 0;
+		for (j = 0; j < s.n && j < 8; j++) {
+			/* The kept prefix of the preview holds no random byte. */
+			keep = strcspn(s.redacted[j], "*");
+			for (k = 0; k < keep; k++)
+				if (s.off[j] + k < sizeof randmask &&
+				    randmask[s.off[j] + k])
+					leak = 1;
+		}
+		ok(!leak, "%s: the preview keeps only the fixed prefix",
+		    cases[i].rule);
 		ok(hit, "%s: true line %zu found%s%s", cases[i].rule, i,
 		    !hit && s.n ? " (got " : "", !hit && s.n ? s.rule[0] : "");
 		tested++;
