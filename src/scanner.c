@@ -690,7 +690,10 @@ pem_feed(struct scanner *sc, const char *line, size_t len, scanner_cb cb,
 		    (const unsigned char *)line + a, b - a))
 			fatal("scanner: HMAC-SHA256 failed");
 	} else if (!(a == b || has_prefix(line + a, b - a, "Proc-Type:") ||
-	    has_prefix(line + a, b - a, "DEK-Info:"))) {
+	    has_prefix(line + a, b - a, "DEK-Info:") ||
+	    (sc->pem_b64 == 0 && (has_prefix(line + a, b - a, "Version:") ||
+	    has_prefix(line + a, b - a, "Comment:") ||
+	    has_prefix(line + a, b - a, "Charset:"))))) {
 		/* Not a key body line: the block ended without END. */
 		sc->pem_lines--;
 		return pem_report(sc, cb, arg);
@@ -711,7 +714,10 @@ pem_start(struct scanner *sc, const char *line, size_t len)
 	while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t' ||
 	    line[end - 1] == '"' || line[end - 1] == '\''))
 		end--;
-	if (end < 16 || memcmp(line + end - 16, "PRIVATE KEY-----", 16) != 0)
+	/* PEM, or an OpenPGP armored private key block. */
+	if ((end < 16 || memcmp(line + end - 16, "PRIVATE KEY-----", 16) != 0) &&
+	    (end < 22 ||
+	    memcmp(line + end - 22, "PRIVATE KEY BLOCK-----", 22) != 0))
 		return;
 	for (p = NULL, q = line; (q = memmem(q, (size_t)(line + end - q),
 	    "-----BEGIN", 10)) != NULL; q++)

@@ -55,7 +55,7 @@ const struct scanner_rule_def scanner_builtin[] = {
 	  "(?:-----END[A-Z0-9 ]{0,30} PRIVATE KEY-----(?:\\\\{1,2}n)?)?)",
 	  3.5, 0, SCANNER_V_NONE, 0 },
 	{ "private-key",
-	  { "private key-----", NULL },
+	  { "private key-----", "private key block-----", NULL },
 	  "(-----BEGIN[A-Z0-9 ]{0,30} PRIVATE KEY(?: BLOCK)?-----"
 	  "(?:\\\\{1,2}[rn]|[ \\t])*+(?:[A-Za-z0-9+/=]|\\\\{1,2}[rn]|"
 	  "[A-Za-z-]+: [^\\\\]{1,80}\\\\{1,2}n){64,}+"

@@ -166,6 +166,8 @@ static const struct rcase cases[] = {
 	{ "sourcegraph-token", "SRC_ACCESS=sgp_{h16}_{h40}" },
 	{ NULL, "SRC_ACCESS=sgp_{h20}" },
 	{ "sourcegraph-token", "sourcegraph_credential = {h40}" },
+	{ "private-key", "{\"key\": \"-----BEGIN PGP PRIVATE KEY BLOCK-----\\n"
+	  "\\n{b64}\\n{b64}\\n=ab12\\n-----END PGP PRIVATE KEY BLOCK-----\"}" },
 	{ "twitter-bearer-token", "TW=AAAAAAAAAAAAAAAAAAAAAA{a90}" },
 	{ NULL, "TW=AAAAAAAAAAAAAAAAAAAAAA{a30}" },
 	{ "typeform-api-token", "TYPEFORM=tfp_{x59}" },
@@ -394,7 +396,8 @@ expand(const char *tmpl, char *out, size_t cap)
 		p += 4;
 	memset(randmask, 0, sizeof randmask);
 	while (*p != '\0' && o + 1 < dcap) {
-		if (*p == '{' && (close = strchr(p, '}')) != NULL) {
+		if (*p == '{' && (close = strchr(p, '}')) != NULL &&
+		    (p[1] == 'g' || alphabet(p[1]) != NULL)) {
 			if (p[1] == 'g') {
 				put_random(dst, &o, dcap, "0123456789abcdef", 8);
 				put_random(dst, &o, dcap, "-", 1);
@@ -405,9 +408,11 @@ expand(const char *tmpl, char *out, size_t cap)
 				put_random(dst, &o, dcap, "0123456789abcdef", 4);
 				put_random(dst, &o, dcap, "-", 1);
 				put_random(dst, &o, dcap, "0123456789abcdef", 12);
-			} else if ((set = alphabet(p[1])) != NULL)
+			} else {
+				set = alphabet(p[1]);
 				put_random(dst, &o, dcap, set, strtol(p + 2,
 				    NULL, 10));
+			}
 			p = close + 1;
 			continue;
 		}
@@ -441,6 +446,37 @@ collect(const struct scanner_finding *f, void *arg)
 	}
 	s->n++;
 	return 0;
+}
+
+/* An OpenPGP armored block over several lines, as a log shows it. */
+static void
+test_pgp_block(struct scanner *sc, const char *kind, int want)
+{
+	struct seen	s;
+	char		line[128];
+	int		i;
+
+	memset(&s, 0, sizeof s);
+	scanner_reset(sc);
+	snprintf(line, sizeof line, "-----BEGIN PGP %s BLOCK-----", kind);
+	scanner_scan_line(sc, line, strlen(line), collect, &s);
+	scanner_scan_line(sc, "Version: GnuPG v2", 17, collect, &s);
+	scanner_scan_line(sc, "", 0, collect, &s);
+	for (i = 0; i < 6; i++) {
+		expand("{b64}", line, sizeof line);
+		scanner_scan_line(sc, line, strlen(line), collect, &s);
+	}
+	expand("={b4}", line, sizeof line);
+	scanner_scan_line(sc, line, strlen(line), collect, &s);
+	snprintf(line, sizeof line, "-----END PGP %s BLOCK-----", kind);
+	scanner_scan_line(sc, line, strlen(line), collect, &s);
+	scanner_finish(sc, collect, &s);
+	if (want)
+		ok(s.n == 1 && strcmp(s.rule[0], "private-key") == 0 &&
+		    strncmp(s.redacted[0], "-----BEGIN PGP", 14) == 0,
+		    "PGP private key block over 11 lines: one private-key");
+	else
+		ok(s.n == 0, "PGP public key block: nothing");
 }
 
 int
@@ -496,6 +532,8 @@ main(void)
 		ok(hit, "%s: is a built-in rule", cases[i].rule);
 	}
 	ok(tested >= 120, "true lines for %zu rules", tested);
+	test_pgp_block(sc, "PRIVATE KEY", 1);
+	test_pgp_block(sc, "PUBLIC KEY", 0);
 	scanner_free(sc);
 	return tap_done();
 }
