@@ -87,7 +87,7 @@ static const char *const placeholder_words[] = {
 	"xxxx", "****", "${", "$(", "{{", "<", ">", "your_", "your-",
 	"yourkey", "your key", "changeme", "change_me", "placeholder",
 	"redacted", "example", "dummy", "replace_me", "replaceme", "...",
-	"insert_", "todo", NULL
+	"insert_", "todo", "abcdefgh", NULL
 };
 
 static const char *const reference_prefixes[] = {
@@ -260,6 +260,23 @@ b64_decode(const char *s, size_t len, unsigned char *out, size_t outlen)
 	return (ssize_t)o;
 }
 
+static int	valid_jwt(const char *, size_t);
+
+/* Base64 of a JWT: the decoded text must be one (a bounded prefix). */
+static int
+valid_jwt_b64(const char *s, size_t len)
+{
+	unsigned char	dec[1024];
+	ssize_t		n;
+	int		ok;
+
+	n = b64_decode(s, len > 1360 ? 1360 : len, dec, sizeof dec);
+	ok = n > 20 && memchr(dec, '.', (size_t)n) != NULL &&
+	    valid_jwt((char *)dec, (size_t)n);
+	util_wipe(dec, sizeof dec);
+	return ok;
+}
+
 static int
 valid_jwt(const char *s, size_t len)
 {
@@ -350,6 +367,57 @@ mixed_classes(const char *s, size_t len)
 	return up + lo + di >= 2;
 }
 
+static int
+has_digit(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] >= '0' && s[i] <= '9')
+			return 1;
+	return 0;
+}
+
+/* Telegram bot token: 5 to 16 digits of bot id, ':', 'A' and 34 more. */
+static int
+valid_telegram(const char *s, size_t len)
+{
+	const char	*c = memchr(s, ':', len);
+	size_t		 id;
+
+	if (c == NULL)
+		return 0;
+	id = (size_t)(c - s);
+	return id >= 5 && id <= 16 && len == id + 36 && c[1] == 'A';
+}
+
+/* 1 if s is one of the known public sample keys (by SHA-256). */
+static int
+known_sample(const char *s, size_t len)
+{
+	static const char	hex[] = "0123456789abcdef";
+	unsigned char		md[32];
+	char			txt[65];
+	unsigned int		mdlen = 0;
+	size_t			i;
+
+	if (len < 20 || len > 64)
+		return 0;
+	if (!EVP_Digest(s, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+		return 0;
+	for (i = 0; i < 32; i++) {
+		txt[2 * i] = hex[md[i] >> 4];
+		txt[2 * i + 1] = hex[md[i] & 15];
+	}
+	txt[64] = '\0';
+	for (i = 0; scanner_known_samples[i] != NULL; i++)
+		if (strcmp(txt, scanner_known_samples[i]) == 0)
+			break;
+	util_wipe(md, sizeof md);
+	util_wipe(txt, sizeof txt);
+	return scanner_known_samples[i] != NULL;
+}
+
 /* 1 if the secret is allowlisted (documentation key, placeholder...). */
 static int
 allowed(struct scanner *sc, const char *s, size_t len)
@@ -358,6 +426,8 @@ allowed(struct scanner *sc, const char *s, size_t len)
 	int	rc;
 
 	if (memmem(s, len, "EXAMPLE", 7) != NULL)
+		return 1;
+	if (known_sample(s, len))
 		return 1;
 	for (i = 0; placeholder_words[i] != NULL; i++)
 		if (contains_ci(s, len, placeholder_words[i]))
@@ -399,11 +469,17 @@ check_secret(struct scanner *sc, const struct scanner_rule *r,
 		return 0;
 	if ((r->flags & SCANNER_F_MIXED) && !mixed_classes(s, len))
 		return 0;
+	if ((r->flags & SCANNER_F_DIGIT) && !has_digit(s, len))
+		return 0;
 	switch (r->validator) {
 	case SCANNER_V_CRC32_B62:
 		return valid_crc32_b62(s, len, r->prefix);
 	case SCANNER_V_JWT:
 		return valid_jwt(s, len);
+	case SCANNER_V_JWT_B64:
+		return valid_jwt_b64(s, len);
+	case SCANNER_V_TELEGRAM:
+		return valid_telegram(s, len);
 	case SCANNER_V_BASIC:
 		return valid_basic(s, len);
 	case SCANNER_V_PASSWORD:
@@ -614,7 +690,10 @@ pem_feed(struct scanner *sc, const char *line, size_t len, scanner_cb cb,
 		    (const unsigned char *)line + a, b - a))
 			fatal("scanner: HMAC-SHA256 failed");
 	} else if (!(a == b || has_prefix(line + a, b - a, "Proc-Type:") ||
-	    has_prefix(line + a, b - a, "DEK-Info:"))) {
+	    has_prefix(line + a, b - a, "DEK-Info:") ||
+	    (sc->pem_b64 == 0 && (has_prefix(line + a, b - a, "Version:") ||
+	    has_prefix(line + a, b - a, "Comment:") ||
+	    has_prefix(line + a, b - a, "Charset:"))))) {
 		/* Not a key body line: the block ended without END. */
 		sc->pem_lines--;
 		return pem_report(sc, cb, arg);
@@ -635,7 +714,10 @@ pem_start(struct scanner *sc, const char *line, size_t len)
 	while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t' ||
 	    line[end - 1] == '"' || line[end - 1] == '\''))
 		end--;
-	if (end < 16 || memcmp(line + end - 16, "PRIVATE KEY-----", 16) != 0)
+	/* PEM, or an OpenPGP armored private key block. */
+	if ((end < 16 || memcmp(line + end - 16, "PRIVATE KEY-----", 16) != 0) &&
+	    (end < 22 ||
+	    memcmp(line + end - 22, "PRIVATE KEY BLOCK-----", 22) != 0))
 		return;
 	for (p = NULL, q = line; (q = memmem(q, (size_t)(line + end - q),
 	    "-----BEGIN", 10)) != NULL; q++)

@@ -9,18 +9,24 @@
  * When every keyword has at least 3 bytes, a faster first stage runs
  * instead: a filter over the 4-grams of the input (bytes ORed with 0xa0:
  * a superset of ASCII case folding that also maps the other bytes onto 64
- * values, so a wildcard byte needs only 64 entries) hashed into a byte
- * table. Only every second position (even offsets of the buffer) is
- * hashed, so every keyword is marked twice, once for each parity of its
- * start: a keyword of 5 bytes or more by two adjacent 4-grams of its own
- * (the most unusual pair), a keyword of 4 by itself and by a wildcard
- * byte before its first 3 or after its last 3 (the rarer 3), a keyword of
- * 3 by itself with a wildcard 4th byte and by a wildcard byte before it.
+ * values, so a wildcard byte needs only 64 entries) hashed into a bit
+ * table of 2^23 bits (1 MB: it stays in L2, and a 200-type rule set marks
+ * well under 0.1% of it). Only every second position (even offsets of the
+ * buffer) is hashed, so every keyword is marked twice, once for each
+ * parity of its start: a keyword of 5 bytes or more by two adjacent
+ * 4-grams of its own (the most unusual pair: rare letters and punctuation
+ * score, frequent English and log letter pairs and 4-grams such as "tabl"
+ * or "ooks" cost), a keyword of 4 by itself and by a wildcard byte before
+ * its first 3 or after its last 3 (the rarer 3), a keyword of 3 by itself
+ * with a wildcard 4th byte and by a wildcard byte before it.
+ *
  * The 16 even positions of 32 bytes are hashed at once with SSE2
- * (pmaddwd); a portable loop computing the same hash is used without SSE2
- * (or when a test asks for it). A marked position is verified exactly against the records whose
- * fixed bytes are the ones there, so every implementation finds the same
- * keywords. The automaton stays the fallback for shorter keywords.
+ * (pmaddwd); with AVX2 (chosen at run time) the same 16 hashes come from
+ * two 256-bit multiply-adds and their bits from two gathers; a portable
+ * loop computing the same hash is used without SSE2 (or when a test asks
+ * for it). A marked position is verified exactly against the records
+ * whose fixed bytes are the ones there, so every implementation finds the
+ * same keywords. The automaton stays the fallback for shorter keywords.
  */
 #include "autoconf.h"
 
@@ -31,6 +37,10 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define AC_HAVE_AVX2	1
+#endif
 
 #include "scanner_int.h"
 #include "xmalloc.h"
@@ -39,7 +49,7 @@
 #define AC_KW_MAX	128
 
 /* The 4-gram filter: 2^QBITS one-byte entries, pmaddwd hash constants. */
-#define QBITS		18
+#define QBITS		23	/* a bit table of 1 MB: in L2, few collisions */
 #define QMASK		((1u << QBITS) - 1)
 #define QSHIFT		7	/* the middle bits of the sum mix best */
 #define QC1		0x9e37
@@ -47,6 +57,8 @@
 #define QMIN		3	/* shortest keyword the filter handles */
 #define QFOLD		0xa0	/* ORed into every byte hashed */
 #define QFOLD4		0xa0a0a0a0u
+#define QSET(t, h)	((t)[(h) >> 3] |= (uint8_t)(1u << ((h) & 7)))
+#define QGET(t, h)	(((t)[(h) >> 3] >> ((h) & 7)) & 1u)
 
 struct ac_kw {
 	unsigned char	*text;		/* folded to lower case */
@@ -80,7 +92,7 @@ struct scanner_ac {
 	int		 built;
 	/* the 4-gram filter */
 	int		 fast;		/* 1: every keyword has QMIN bytes */
-	uint8_t		*qtab;		/* 2^QBITS: 1 if a record may be here */
+	uint8_t		*qtab;		/* 2^QBITS bits: 1 if a record may be here */
 	int		 impl;		/* SCANNER_AC_PORTABLE or _SSE2 */
 	struct ac_kw	*kws;
 	size_t		 nkws, capkws;
@@ -207,10 +219,71 @@ rarity(unsigned char c)
 }
 
 /*
- * How unusual the 4-gram at kw is: words like "webh", "serv" or "est_"
- * (request_id) are common in logs: rare letters and punctuation score,
- * punctuation inside the 4-gram more ("k_se" in webhook_secret, "k_te" in
- * sk_test_).
+ * 1 if the folded pair at p is one of the most frequent letter pairs of
+ * English and of log text (a fixed list, not learnt from any corpus).
+ */
+static int
+common_pair(const unsigned char *p)
+{
+	static const char	pairs[] = "th he in er an re on at en nd ti es "
+	    "or te of ed is it al ar st to nt ng se ha as ou io le ve co me de "
+	    "hi ri ro ic ne ea ra ce li ch ll be ma si om ur ca el ta la ns di "
+	    "ac ec ss ge ad us ow rt ct ey ke ti im mi ";
+	char			want[4];
+
+	want[0] = (char)p[0];
+	want[1] = (char)p[1];
+	want[2] = ' ';
+	want[3] = '\0';
+	return strstr(pairs, want) != NULL && (pairs == strstr(pairs, want) ||
+	    strstr(pairs, want)[-1] == ' ');
+}
+
+/*
+ * 1 if the folded 4-gram at p is one of the most frequent ones of English
+ * words and of log vocabulary (a fixed list, not learnt from any corpus).
+ */
+static int
+common_gram(const unsigned char *p)
+{
+	static const char *const grams[] = {
+		"tion", "atio", "that", "ther", "with", "ment", "ions", "this",
+		"here", "from", "ould", "ting", "hich", "ctio", "ence", "have",
+		"othe", "ight", "sion", "ever", "ical", "they", "inte", "ough",
+		"ance", "were", "tive", "over", "ding", "pres", "nter", "comp",
+		"able", "tabl", "heir", "ally", "ated", "ring", "ture", "cont",
+		"ents", "been", "ecti", "ress", "requ", "eque", "ques", "uest",
+		"sess", "essi", "ssio", "serv", "ervi", "rvic", "vice", "erro",
+		"rror", "info", "warn", "debu", "time", "imes", "stam", "tamp",
+		"user", "name", "type", "conf", "onfi", "nfig", "func", "unct",
+		"ncti", "lamb", "ambd", "mbda", "http", "ttps", "json", "toke",
+		"oken", "secr", "ecre", "cret", "acce", "cces", "cess", "coun",
+		"ount", "book", "hook", "ooks", "reco", "ecor", "cord", "city",
+		"icit", "sent", "entr", "ntry", "gram", "code", "valu", "alue",
+		"stat", "tatu", "atus", "star", "tart", "dura", "urat", "memo",
+		"emor", "mory", "proc", "roce", "oces", "repo", "epor", "port",
+		"a256", "sha2", "ha25", "key_", "_key", "ssag", "mess", "essa",
+		"sage", "even", "vent", "orde", "rder", "acco", "ccou", "ment",
+		"clie", "lien", "ient", "load", "data", "resp", "espo", "spon",
+		"pons", "onse", "dev-", "-dev", "s-de", "prod", "loca", "ocal",
+		"host", "ost:", "api/", "/api", "test", "_tes", "est_", "buck",
+		"ucke", "cket", "agen", "gent", "refr", "efre", "fres", "resh",
+		"stor", "tora", "orag", "rage", "egra", "tegr", "inte", "line",
+		"inea", "ande", "umed", "nsum", "cons", NULL
+	};
+	size_t	i;
+
+	for (i = 0; grams[i] != NULL; i++)
+		if (memcmp(p, grams[i], 4) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * How unusual the 4-gram at kw is: words like "webh", "serv", "time" or
+ * "est_" (request_id) are common in logs: rare letters and punctuation
+ * score, punctuation inside the 4-gram more ("k_se" in webhook_secret,
+ * "k_te" in sk_test_), each frequent letter pair costs.
  */
 static int
 gram_score(const unsigned char *kw)
@@ -219,6 +292,9 @@ gram_score(const unsigned char *kw)
 
 	for (j = 0; j < 4; j++)
 		score += rarity(kw[j]);
+	for (j = 0; j < 3; j++)
+		score -= common_pair(kw + j);
+	score -= 6 * common_gram(kw);
 	return score + (rarity(kw[1]) == 3 || rarity(kw[2]) == 3);
 }
 
@@ -239,7 +315,7 @@ static size_t
 anchor_of(const unsigned char *kw, size_t len)
 {
 	size_t	o, best = 0;
-	int	a, b, score, top = -1;
+	int	a, b, score, top = -1000;
 
 	for (o = 0; o + 5 <= len; o++) {
 		a = gram_score(kw + o);
@@ -372,12 +448,12 @@ rec_add(struct scanner_ac *ac, int kind, uint32_t key, size_t kw, int delta)
 	r->next = ac->head[kind][h];
 	ac->head[kind][h] = (int)ac->nrecs++;
 	if (kind == AC_REC_EXACT) {
-		ac->qtab[qhash(key)] = 1;
+		QSET(ac->qtab, qhash(key));
 		return;
 	}
 	for (c = 0; c < 256; c++)
-		ac->qtab[qhash(kind == AC_REC_BACK ?
-		    key | (c | QFOLD) << 24 : (c | QFOLD) | key << 8)] = 1;
+		QSET(ac->qtab, qhash(kind == AC_REC_BACK ?
+		    key | (c | QFOLD) << 24 : (c | QFOLD) | key << 8));
 }
 
 /* The filter table and the verification chains. */
@@ -391,7 +467,8 @@ fast_build(struct scanner_ac *ac)
 		ac->fast = 0;
 		return;
 	}
-	ac->qtab = xcalloc((size_t)1 << QBITS, 1);
+	/* Padding: the AVX2 filter gathers 4 bytes at a time. */
+	ac->qtab = xcalloc(((size_t)1 << QBITS) / 8 + 4, 1);
 	for (ac->nhead = 16; ac->nhead < 2 * ac->nkws; ac->nhead *= 2)
 		;
 	for (j = 0; j < AC_REC_KINDS; j++) {
@@ -417,8 +494,8 @@ fast_build(struct scanner_ac *ac)
 			continue;
 		}
 		rec_add(ac, AC_REC_EXACT, key_of(k->text, 4), i, 0);
-		/* The rarer 3 bytes: "ey-" of key-, not "key". */
-		if (tri_score(k->text + 1) > tri_score(k->text))
+		/* The rarer 3 bytes: "ey-" of key-, not "key" (the last on a tie). */
+		if (tri_score(k->text + 1) >= tri_score(k->text))
 			rec_add(ac, AC_REC_BACK, key_of(k->text + 1, 3), i, -1);
 		else
 			rec_add(ac, AC_REC_FRONT, key_of(k->text, 3), i, 1);
@@ -618,7 +695,7 @@ fast_tail(const struct scanner_ac *ac, const unsigned char *p, size_t i,
 			x = load4(q);
 		}
 		x |= QFOLD4;
-		if (ac->qtab[qhash(x)] &&
+		if (QGET(ac->qtab, qhash(x)) &&
 		    verify(ac, p, i, len, x, first ? NULL : hits, &at)) {
 			*any = 1;
 			if (first)
@@ -650,8 +727,8 @@ qlook(const uint8_t *qtab, const unsigned char *s)
 	v = _mm_and_si128(_mm_srli_epi32(v, QSHIFT), msk);
 	lo = (uint64_t)_mm_cvtsi128_si64(v);
 	hi = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v));
-	return qtab[(uint32_t)lo] | qtab[lo >> 32] | qtab[(uint32_t)hi] |
-	    qtab[hi >> 32];
+	return QGET(qtab, (uint32_t)lo) | QGET(qtab, lo >> 32) |
+	    QGET(qtab, (uint32_t)hi) | QGET(qtab, hi >> 32);
 }
 
 /*
@@ -666,23 +743,16 @@ qround(const uint8_t *qtab, const unsigned char *s)
 }
 
 /*
- * Verifies the marked positions below n at i of p[0..len) (s: their
- * bytes, padded at the end of p). Returns the first keyword's position if
- * first, else len.
+ * Verifies the positions i + (the bits of m) of p[0..len). Returns the
+ * first keyword's position if first, else len.
  */
 static size_t
-qcheck(const struct scanner_ac *ac, const unsigned char *p, size_t i,
-    size_t n, size_t len, const unsigned char *s, uint64_t *hits, int first,
+qmarked(const struct scanner_ac *ac, const unsigned char *p, size_t i,
+    uint32_t m, size_t len, const unsigned char *s, uint64_t *hits, int first,
     int *any)
 {
-	size_t		j, at;
-	uint32_t	m = 0;
+	size_t	j, at;
 
-	/* The marked positions as bits first (the same hash, scalar). */
-	for (j = 0; j < 32; j += 2)
-		m |= (uint32_t)ac->qtab[qhash(load4(s + j) | QFOLD4)] << j;
-	if (n < 32)
-		m &= ((uint32_t)1 << n) - 1;
 	while (m != 0) {
 		j = (size_t)__builtin_ctz(m);
 		m &= m - 1;
@@ -694,6 +764,27 @@ qcheck(const struct scanner_ac *ac, const unsigned char *p, size_t i,
 		}
 	}
 	return len;
+}
+
+/*
+ * Verifies the marked positions below n at i of p[0..len) (s: their
+ * bytes, padded at the end of p). Returns the first keyword's position if
+ * first, else len.
+ */
+static size_t
+qcheck(const struct scanner_ac *ac, const unsigned char *p, size_t i,
+    size_t n, size_t len, const unsigned char *s, uint64_t *hits, int first,
+    int *any)
+{
+	size_t		j;
+	uint32_t	m = 0;
+
+	/* The marked positions as bits first (the same hash, scalar). */
+	for (j = 0; j < 32; j += 2)
+		m |= (uint32_t)QGET(ac->qtab, qhash(load4(s + j) | QFOLD4)) << j;
+	if (n < 32)
+		m &= ((uint32_t)1 << n) - 1;
+	return qmarked(ac, p, i, m, len, s, hits, first, any);
 }
 
 /* The SSE2 filter over the even positions of [i, len) (i even). */
@@ -725,6 +816,65 @@ fast_sse2(const struct scanner_ac *ac, const unsigned char *p, size_t i,
 }
 #endif
 
+#if defined(AC_HAVE_AVX2) && defined(__SSE2__)
+/*
+ * The AVX2 filter: the same 16 hashes per 32 bytes as qround, in two
+ * 256-bit multiply-adds, and the table bits fetched with two gathers of
+ * the 32-bit words that hold them.
+ */
+__attribute__((target("avx2,bmi2")))
+static size_t
+fast_avx2(const struct scanner_ac *ac, const unsigned char *p, size_t i,
+    size_t len, uint64_t *hits, int first, int *any)
+{
+	const __m256i	or20 = _mm256_set1_epi8((char)QFOLD);
+	const __m256i	mul = _mm256_set1_epi32((int)((uint32_t)QC2 << 16 |
+			    QC1));
+	const __m256i	msk = _mm256_set1_epi32((int)QMASK);
+	const __m256i	one = _mm256_set1_epi32(1);
+	const __m256i	b31 = _mm256_set1_epi32(31);
+	const int	*tab = (const int *)(const void *)ac->qtab;
+	__m256i		 a, b, m;
+	uint32_t	 ma, mb, bits;
+	size_t		 r;
+
+	for (; i + 34 <= len; i += 32) {
+		a = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+		b = _mm256_loadu_si256((const __m256i *)(const void *)
+		    (p + i + 2));
+		a = _mm256_and_si256(_mm256_srli_epi32(_mm256_madd_epi16(
+		    _mm256_or_si256(a, or20), mul), QSHIFT), msk);
+		b = _mm256_and_si256(_mm256_srli_epi32(_mm256_madd_epi16(
+		    _mm256_or_si256(b, or20), mul), QSHIFT), msk);
+		/* Bit h: dword h / 32 (little-endian), bit h % 32 of it. */
+		a = _mm256_and_si256(_mm256_srlv_epi32(_mm256_i32gather_epi32(
+		    tab, _mm256_srli_epi32(a, 5), 4), _mm256_and_si256(a, b31)),
+		    one);
+		b = _mm256_and_si256(_mm256_srlv_epi32(_mm256_i32gather_epi32(
+		    tab, _mm256_srli_epi32(b, 5), 4), _mm256_and_si256(b, b31)),
+		    one);
+		m = _mm256_or_si256(a, b);
+		if (__builtin_expect(!_mm256_testz_si256(m, m), 0)) {
+			/*
+			 * Lane k of the first half is position 4k, of the
+			 * second 4k + 2: the marks as bits of positions.
+			 */
+			ma = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(
+			    _mm256_cmpeq_epi32(a, one)));
+			mb = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(
+			    _mm256_cmpeq_epi32(b, one)));
+			bits = _pdep_u32(ma, 0x11111111u) |
+			    _pdep_u32(mb, 0x44444444u);
+			if ((r = qmarked(ac, p, i, bits, len, p + i, hits,
+			    first, any)) < len)
+				return r;
+		}
+	}
+	/* The last < 34 bytes as the SSE2 filter does them. */
+	return fast_sse2(ac, p, i, len, hits, first, any);
+}
+#endif
+
 /*
  * The filter; first: return the offset of a byte of the first keyword (a
  * keyword no other one ends before) or len.
@@ -735,6 +885,10 @@ fast_run(const struct scanner_ac *ac, const char *buf, size_t len,
 {
 	const unsigned char	*p = (const unsigned char *)buf;
 
+#if defined(AC_HAVE_AVX2) && defined(__SSE2__)
+	if (ac->impl == SCANNER_AC_AVX2)
+		return fast_avx2(ac, p, 0, len, hits, first, any);
+#endif
 #ifdef __SSE2__
 	if (ac->impl == SCANNER_AC_SSE2)
 		return fast_sse2(ac, p, 0, len, hits, first, any);
@@ -746,6 +900,10 @@ fast_run(const struct scanner_ac *ac, const char *buf, size_t len,
 static int
 ac_impl_best(void)
 {
+#if defined(AC_HAVE_AVX2) && defined(__SSE2__)
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2"))
+		return SCANNER_AC_AVX2;
+#endif
 #ifdef __SSE2__
 	return SCANNER_AC_SSE2;
 #else

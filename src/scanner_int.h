@@ -16,12 +16,15 @@ enum scanner_validator {
 	SCANNER_V_CRC32_B62,	/* GitHub classic / npm: base62 CRC32 suffix */
 	SCANNER_V_JWT,		/* header decodes to JSON with "alg" */
 	SCANNER_V_BASIC,	/* base64 of user:password */
-	SCANNER_V_PASSWORD	/* free-form value: placeholder checks */
+	SCANNER_V_PASSWORD,	/* free-form value: placeholder checks */
+	SCANNER_V_JWT_B64,	/* base64 of a JWT (SCANNER_V_JWT inside) */
+	SCANNER_V_TELEGRAM	/* bot id (5-16 digits) ':' 'A' + 34 */
 };
 
 /* Flags of a rule. */
 #define SCANNER_F_GENERIC	0x01	/* loses to any overlapping rule */
 #define SCANNER_F_MIXED		0x02	/* needs two character classes */
+#define SCANNER_F_DIGIT		0x04	/* needs a digit */
 
 struct scanner_rule_def {
 	const char	*id;
@@ -35,6 +38,8 @@ struct scanner_rule_def {
 
 extern const struct scanner_rule_def scanner_builtin[];
 extern const size_t scanner_builtin_count;
+/* SHA-256 (lower-case hex) of public sample keys never reported. */
+extern const char *const scanner_known_samples[];
 
 /* Extra rules and allowlists parsed from a rules file. */
 struct scanner_rules {
@@ -73,6 +78,7 @@ size_t	 scanner_ac_first(const struct scanner_ac *, const char *, size_t);
 /* Implementations of the filter (all give the same hits). */
 #define SCANNER_AC_PORTABLE	0
 #define SCANNER_AC_SSE2		1
+#define SCANNER_AC_AVX2		2	/* x86-64 CPUs with AVX2 */
 /*
  * Selects the filter's implementation (for tests and benchmarks; the best
  * the CPU runs is chosen at creation). want -1 only asks. Returns the one
