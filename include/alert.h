@@ -77,6 +77,19 @@ struct alert_context {
 	const char	*region;
 };
 
+/*
+ * The hold hook (silences and mute windows, see silence.h), one per
+ * process, set by the engine: asked for each alert of a batch as it is
+ * enqueued, inside the caller's transaction; 1 holds the alert back, 0
+ * lets it through, -1 fails the enqueue with err. Test alerts are never
+ * asked. alert_hold_set(NULL, NULL) removes it; alert_hold_clear(arg)
+ * removes it only if it was set with arg.
+ */
+typedef int (*alert_hold_fn)(void *, struct store *, const struct alert *,
+	    time_t, char *, size_t);
+void	 alert_hold_set(alert_hold_fn, void *arg);
+void	 alert_hold_clear(void *arg);
+
 struct alert_batch;
 
 struct alert_batch *alert_batch_new(void);

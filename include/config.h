@@ -27,7 +27,8 @@ enum config_section {
 	CONFIG_SECTION_AWS,
 	CONFIG_SECTION_WATCH,
 	CONFIG_SECTION_LOGS,
-	CONFIG_SECTION_SINK
+	CONFIG_SECTION_SINK,
+	CONFIG_SECTION_MUTE
 };
 
 /* Same order as the words of the kind / type keys. */
@@ -147,7 +148,18 @@ struct config_logs {
 	TAILQ_ENTRY(config_logs) entry;
 };
 
+/* [mute NAME]: a weekly window in which notifications are held back. */
+struct config_mute {
+	char			*name;
+	int			 line;
+	char			**watches;	/* watches and logs sources; NULL:
+						   every one */
+	char			*schedule;	/* "Tue,Thu 14:00-15:00 UTC" */
+	TAILQ_ENTRY(config_mute) entry;
+};
+
 TAILQ_HEAD(config_watches, config_watch);
+TAILQ_HEAD(config_mutes, config_mute);
 TAILQ_HEAD(config_logses, config_logs);
 TAILQ_HEAD(config_sinks, config_sink);
 
@@ -176,6 +188,7 @@ struct config {
 	struct config_watches	 watches;
 	struct config_logses	 logs;
 	struct config_sinks	 sinks;
+	struct config_mutes	 mutes;
 };
 
 /* The key table. */

@@ -783,6 +783,23 @@ batch_render(const struct alert_batch *b, const struct config_sink *s,
 	return str;
 }
 
+static alert_hold_fn	 alert_hold;
+static void		*alert_hold_arg;
+
+void
+alert_hold_set(alert_hold_fn fn, void *arg)
+{
+	alert_hold = fn;
+	alert_hold_arg = arg;
+}
+
+void
+alert_hold_clear(void *arg)
+{
+	if (alert_hold_arg == arg)
+		alert_hold_set(NULL, NULL);
+}
+
 int
 alert_batch_enqueue_cb(struct alert_batch *b, struct store *st,
     const struct alert_context *ctx, time_t now,
@@ -795,6 +812,21 @@ alert_batch_enqueue_cb(struct alert_batch *b, struct store *st,
 	size_t			 masked;
 	int			 rc = -1;
 
+	if (alert_hold != NULL) {
+		/* Held alerts leave the batch (silences, mute windows). */
+		for (i = 0, j = 0; i < b->n; i++) {
+			int	h = 0;
+
+			if (!b->v[i].a.test && (h = alert_hold(alert_hold_arg,
+			    st, &b->v[i].a, now, err, errlen)) == -1)
+				goto fail;
+			if (h == 1)
+				free(b->v[i].sinks);
+			else
+				b->v[j++] = b->v[i];
+		}
+		b->n = j;
+	}
 	for (i = 0; i < b->n; i++)
 		for (k = 0; b->v[i].sinks[k] != NULL; k++) {
 			for (j = 0; j < nseen; j++)

@@ -30,6 +30,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
+#include "silence.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -434,6 +435,82 @@ status_cycle(void *arg, const struct store_cycle *c)
 }
 
 static int
+status_silence(void *arg, const struct store_silence *si)
+{
+	struct status	*st = arg;
+	char		 a[64], b[64], w[STORE_NAME_MAX * 4],
+			 e[STORE_NAME_MAX * 4], c[STORE_MESSAGE_MAX * 4];
+	cJSON		*o;
+
+	if (st->ctx->json) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "type", "silence");
+		cJSON_AddStringToObject(o, "id", si->id);
+		cJSON_AddStringToObject(o, "watch", si->watch);
+		cJSON_AddStringToObject(o, "entity", si->entity);
+		cJSON_AddStringToObject(o, "signal", si->signal);
+		cJSON_AddStringToObject(o, "kind", si->kind);
+		status_json_time(o, "starts", si->starts);
+		status_json_time(o, "ends", si->ends);
+		cJSON_AddStringToObject(o, "comment", si->comment);
+		status_json_print(o);
+		return 0;
+	}
+	log_escape(si->watch[0] != '\0' ? si->watch : "*", strlen(
+	    si->watch[0] != '\0' ? si->watch : "*"), w, sizeof w);
+	log_escape(si->entity[0] != '\0' ? si->entity : "*", strlen(
+	    si->entity[0] != '\0' ? si->entity : "*"), e, sizeof e);
+	log_escape(si->comment, strlen(si->comment), c, sizeof c);
+	printf("  silence %s %s/%s%s%s%s%s until %s (since %s)%s%s\n",
+	    si->id, w, e, si->signal[0] != '\0' ? " " : "", si->signal,
+	    si->kind[0] != '\0' ? " kind=" : "", si->kind,
+	    util_format_rfc3339((time_t)si->ends, b, sizeof b),
+	    util_format_rfc3339((time_t)si->starts, a, sizeof a),
+	    c[0] != '\0' ? ": " : "", c);
+	return 0;
+}
+
+/* Silences and mute windows in force (wall clock), held notifications. */
+static int
+status_silences(struct status *st)
+{
+	const struct config_mute	*mu;
+	struct silence_schedule		 sch;
+	char				 err[256];
+	time_t				 now = time(NULL);
+	int64_t				 held = 0;
+	cJSON				*o;
+
+	if (!st->ctx->json)
+		printf("\nsilences and mute windows in force:\n");
+	if (store_silence_list(st->store, (int64_t)now, status_silence,
+	    st) == -1 || store_held_count(st->store, &held) == -1)
+		return -1;
+	TAILQ_FOREACH(mu, &st->cfg->mutes, entry) {
+		if (silence_schedule_parse(mu->schedule, &sch, err,
+		    sizeof err) == -1 || !silence_schedule_active(&sch, now))
+			continue;
+		if (st->ctx->json) {
+			o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "type", "mute");
+			cJSON_AddStringToObject(o, "name", mu->name);
+			cJSON_AddStringToObject(o, "schedule", mu->schedule);
+			status_json_print(o);
+		} else
+			printf("  [mute %s] %s\n", mu->name, mu->schedule);
+	}
+	if (st->ctx->json) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "type", "held");
+		cJSON_AddNumberToObject(o, "notifications", (double)held);
+		status_json_print(o);
+	} else
+		printf("  %lld notification%s held back\n", (long long)held,
+		    held == 1 ? "" : "s");
+	return 0;
+}
+
+static int
 status_use_ascii(void)
 {
 	const char	*cs = nl_langinfo(CODESET);
@@ -463,6 +540,8 @@ status_show(struct status *st)
 			    (long long)st->nseries, (long long)st->nopen);
 	}
 	if (status_outbox(st) == -1)
+		return -1;
+	if (status_silences(st) == -1)
 		return -1;
 	if (!st->ctx->json)
 		printf("\nlast cycles:\n");

@@ -71,6 +71,7 @@ section_obj(struct config_loader *l, struct config_raw_section *sec)
 	struct config_watch	*w;
 	struct config_logs	*lg;
 	struct config_sink	*sk;
+	struct config_mute	*mu;
 
 	switch (sec->kind) {
 	case CONFIG_SECTION_CWGUARD:
@@ -90,6 +91,13 @@ section_obj(struct config_loader *l, struct config_raw_section *sec)
 		lg->line = sec->line;
 		TAILQ_INSERT_TAIL(&l->cfg->logs, lg, entry);
 		sec->obj = lg;
+		break;
+	case CONFIG_SECTION_MUTE:
+		mu = xcalloc(1, sizeof *mu);
+		mu->name = xstrdup(sec->name);
+		mu->line = sec->line;
+		TAILQ_INSERT_TAIL(&l->cfg->mutes, mu, entry);
+		sec->obj = mu;
 		break;
 	case CONFIG_SECTION_SINK:
 		sk = xcalloc(1, sizeof *sk);
@@ -309,6 +317,33 @@ resolve_sinks(struct config_loader *l, struct config_raw_section *sec, char ***n
 	}
 }
 
+/* A mute window names watches or logs sources that exist. */
+static void
+check_mute(struct config_loader *l, struct config_raw_section *sec)
+{
+	const struct config_key	*keys;
+	struct config_mute	*mu = sec->obj;
+	struct config_logs	*lg;
+	size_t			 nkeys, i;
+	int			 line = sec->line, found;
+
+	keys = config_keys(&nkeys);
+	for (i = 0; i < nkeys; i++)
+		if (keys[i].section == CONFIG_SECTION_MUTE &&
+		    strcmp(keys[i].name, "watches") == 0 && sec->seen[i] > 0)
+			line = sec->seen[i];
+	for (i = 0; mu->watches != NULL && mu->watches[i] != NULL; i++) {
+		found = config_watch_find(l->cfg, mu->watches[i]) != NULL;
+		TAILQ_FOREACH(lg, &l->cfg->logs, entry)
+			if (strcmp(lg->name, mu->watches[i]) == 0)
+				found = 1;
+		if (!found)
+			config_error(l, line, "watches: no [watch %s] or "
+			    "[logs %s] section", mu->watches[i],
+			    mu->watches[i]);
+	}
+}
+
 static void
 load_cleanup(struct config_loader *l)
 {
@@ -356,6 +391,7 @@ config_load(const char *path, char **cause)
 	TAILQ_INIT(&cfg->watches);
 	TAILQ_INIT(&cfg->logs);
 	TAILQ_INIT(&cfg->sinks);
+	TAILQ_INIT(&cfg->mutes);
 	if ((slash = strrchr(path, '/')) == NULL)
 		l.confdir = xstrdup(".");
 	else if (slash == path)
@@ -394,6 +430,9 @@ config_load(const char *path, char **cause)
 			    &lg->sink_ptrs);
 		}
 	}
+	for (i = 0; i < l.nsections; i++)
+		if (l.sections[i].kind == CONFIG_SECTION_MUTE)
+			check_mute(&l, &l.sections[i]);
 	if (l.nerrors > 0)
 		goto fail;
 	load_cleanup(&l);
@@ -434,6 +473,7 @@ config_free(struct config *cfg)
 	struct config_watch	*w;
 	struct config_logs	*lg;
 	struct config_sink	*sk;
+	struct config_mute	*mu;
 
 	if (cfg == NULL)
 		return;
@@ -465,6 +505,13 @@ config_free(struct config *cfg)
 	while ((sk = TAILQ_FIRST(&cfg->sinks)) != NULL) {
 		TAILQ_REMOVE(&cfg->sinks, sk, entry);
 		sink_free(sk);
+	}
+	while ((mu = TAILQ_FIRST(&cfg->mutes)) != NULL) {
+		TAILQ_REMOVE(&cfg->mutes, mu, entry);
+		free(mu->name);
+		config_list_free(mu->watches);
+		free(mu->schedule);
+		free(mu);
 	}
 	free(cfg->path);
 	free(cfg->state);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "silence.h"
 #include "util.h"
 
 #define W_LAMBDA	(1U << CONFIG_WATCH_LAMBDA)
@@ -287,10 +288,19 @@ check_smtp_url(const char *s, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+check_schedule(const char *s, char *err, size_t errlen)
+{
+	struct silence_schedule	sch;
+
+	return silence_schedule_parse(s, &sch, err, errlen);
+}
+
 #define C(f)	offsetof(struct config, f)
 #define WA(f)	offsetof(struct config_watch, f)
 #define LG(f)	offsetof(struct config_logs, f)
 #define SK(f)	offsetof(struct config_sink, f)
+#define MU(f)	offsetof(struct config_mute, f)
 
 static const struct config_key keys[] = {
 	/* [cwguard] */
@@ -488,6 +498,14 @@ static const struct config_key keys[] = {
 	{ CONFIG_SECTION_SINK, "rate_limit", CONFIG_TYPE_INT, "30",
 	  0, 0, NULL, 1, 10000, 0, SK(rate_limit), NULL,
 	  "messages per minute at most" },
+
+	/* [mute NAME] */
+	{ CONFIG_SECTION_MUTE, "watches", CONFIG_TYPE_LIST, NULL,
+	  0, 0, NULL, 0, 0, CONFIG_KEY_REPEAT, MU(watches), check_token,
+	  "watches and logs sources muted (default: every one)" },
+	{ CONFIG_SECTION_MUTE, "schedule", CONFIG_TYPE_STRING, NULL,
+	  0, ALWAYS, NULL, 0, 0, 0, MU(schedule), check_schedule,
+	  "weekly window: DAYS HH:MM-HH:MM [UTC | IANA zone]" },
 };
 
 const struct config_key *
@@ -524,7 +542,7 @@ const char *
 config_section_name(enum config_section s)
 {
 	static const char *const names[] = { "cwguard", "aws", "watch",
-	    "logs", "sink" };
+	    "logs", "sink", "mute" };
 
 	if ((unsigned)s >= sizeof names / sizeof names[0])
 		return "?";
