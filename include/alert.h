@@ -53,6 +53,10 @@ struct alert {
 	char			 redacted[96];
 	char			 fingerprint[65];
 	long long		 count;		/* lines seen with this secret */
+	/* routing and context (issue 18) */
+	char			 labels[512];	/* "team=payments,tier=1" */
+	char			 runbook[512];	/* URL, "" if none */
+	char			 console_url[1024]; /* AWS console, "" if none */
 };
 
 /* Fills the fixed fields with neutral values (NAN, -1, ""). */

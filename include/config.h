@@ -42,8 +42,12 @@ enum config_sink_type {
 	CONFIG_SINK_SLACK = 0,
 	CONFIG_SINK_WEBHOOK,
 	CONFIG_SINK_SNS,
-	CONFIG_SINK_EMAIL
+	CONFIG_SINK_EMAIL,
+	CONFIG_SINK_PAGERDUTY,
+	CONFIG_SINK_OPSGENIE,
+	CONFIG_SINK_TEAMS
 };
+enum config_opsgenie_region { CONFIG_OPSGENIE_US = 0, CONFIG_OPSGENIE_EU };
 enum config_log_format { CONFIG_LOG_TEXT = 0, CONFIG_LOG_JSON };
 enum config_detector { CONFIG_DETECTOR_ROBUST = 0 };
 enum config_direction {
@@ -97,6 +101,10 @@ struct config_sink {
 	struct config_secret	 password;
 	int64_t			 expiry;
 	int			 rate_limit;	/* messages per minute */
+	struct config_secret	 key;		/* pagerduty routing_key,
+						   opsgenie api_key */
+	char			*endpoint;	/* pagerduty, opsgenie: API base */
+	enum config_opsgenie_region region;	/* opsgenie */
 	TAILQ_ENTRY(config_sink) entry;
 };
 

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "config.h"
 #include "log.h"
 #include "scanner.h"
+#include "sink.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -734,10 +736,10 @@ batch_seq(void)
 	return s;
 }
 
-/* The stored message of sink s: heap string. */
+/* The stored message of sink s (only entry `only`, unless SIZE_MAX). */
 static char *
 batch_render(const struct alert_batch *b, const struct config_sink *s,
-    const struct alert_context *ctx)
+    const struct alert_context *ctx, size_t only)
 {
 	cJSON		*j, *arr, *o;
 	char		*str, *one;
@@ -755,7 +757,8 @@ batch_render(const struct alert_batch *b, const struct config_sink *s,
 	    ctx->region != NULL ? ctx->region : "");
 	arr = cJSON_AddArrayToObject(j, "alerts");
 	for (i = 0; i < b->n; i++) {
-		if (!entry_has_sink(&b->v[i], s))
+		if (!entry_has_sink(&b->v[i], s) || (only != SIZE_MAX &&
+		    i != only))
 			continue;
 		o = alert_to_cjson(&b->v[i].a);
 		if ((one = cJSON_PrintUnformatted(o)) == NULL)
@@ -783,6 +786,35 @@ batch_render(const struct alert_batch *b, const struct config_sink *s,
 	return str;
 }
 
+/* Renders and enqueues the row of sink s (entry only, or SIZE_MAX). */
+static int
+batch_enqueue_one(struct alert_batch *b, struct store *st,
+    struct config_sink *s, const struct alert_context *ctx, size_t only,
+    time_t now, void (*cb)(void *, const char *, const char *), void *cbarg,
+    char *err, size_t errlen)
+{
+	char	*payload, id[STORE_ID_LEN + 1];
+	size_t	 masked;
+
+	if ((payload = batch_render(b, s, ctx, only)) == NULL)
+		return 0;
+	if ((masked = alert_redact_text(payload, strlen(payload))) > 0)
+		log_warn("alert: sink %s: %zu secret-looking value%s "
+		    "masked in a notification", s->name, masked,
+		    masked == 1 ? "" : "s");
+	if (store_outbox_enqueue(st, s->name, payload, (int64_t)now,
+	    (int64_t)now + (s->expiry > 0 ? s->expiry : 86400), id) == -1) {
+		snprintf(err, errlen, "outbox: %s", store_error(st));
+		free(payload);
+		return -1;
+	}
+	free(payload);
+	log_debug("alert: sink %s: notification %s queued", s->name, id);
+	if (cb != NULL)
+		cb(cbarg, s->name, id);
+	return 0;
+}
+
 static alert_hold_fn	 alert_hold;
 static void		*alert_hold_arg;
 
@@ -808,9 +840,7 @@ alert_batch_enqueue_cb(struct alert_batch *b, struct store *st,
 {
 	struct config_sink	**seen = NULL;
 	size_t			 nseen = 0, i, k, j;
-	char			*payload, id[STORE_ID_LEN + 1];
-	size_t			 masked;
-	int			 rc = -1;
+	int			 rc = -1, per;
 
 	if (alert_hold != NULL) {
 		/* Held alerts leave the batch (silences, mute windows). */
@@ -838,24 +868,13 @@ alert_batch_enqueue_cb(struct alert_batch *b, struct store *st,
 			seen[nseen++] = b->v[i].sinks[k];
 		}
 	for (j = 0; j < nseen; j++) {
-		if ((payload = batch_render(b, seen[j], ctx)) == NULL)
-			continue;
-		if ((masked = alert_redact_text(payload, strlen(payload))) > 0)
-			log_warn("alert: sink %s: %zu secret-looking value%s "
-			    "masked in a notification", seen[j]->name, masked,
-			    masked == 1 ? "" : "s");
-		if (store_outbox_enqueue(st, seen[j]->name, payload,
-		    (int64_t)now, (int64_t)now + (seen[j]->expiry > 0 ?
-		    seen[j]->expiry : 86400), id) == -1) {
-			snprintf(err, errlen, "outbox: %s", store_error(st));
-			free(payload);
-			goto fail;
-		}
-		free(payload);
-		log_debug("alert: sink %s: notification %s queued",
-		    seen[j]->name, id);
-		if (cb != NULL)
-			cb(cbarg, seen[j]->name, id);
+		/* Paging sinks: one row (one incident) per alert. */
+		per = sink_per_alert(seen[j]->type);
+		for (k = 0; k < (per ? b->n : 1); k++)
+			if (batch_enqueue_one(b, st, seen[j], ctx,
+			    per ? k : SIZE_MAX, now, cb, cbarg, err,
+			    errlen) == -1)
+				goto fail;
 	}
 	rc = 0;
 fail:

@@ -35,7 +35,7 @@ kinds_text(enum config_section s, unsigned bits, char *out, size_t outlen)
 	unsigned	i;
 
 	out[0] = '\0';
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < (s == CONFIG_SECTION_WATCH ? 4U : 7U); i++) {
 		if (!(bits & (1U << i)))
 			continue;
 		snprintf(out + strlen(out), outlen - strlen(out), "%s%s",
@@ -464,6 +464,8 @@ sink_free(struct config_sink *sk)
 	config_list_free(sk->to);
 	free(sk->username);
 	config_secret_clear(&sk->password);
+	config_secret_clear(&sk->key);
+	free(sk->endpoint);
 	free(sk);
 }
 

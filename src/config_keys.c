@@ -25,6 +25,9 @@
 #define S_WEBHOOK	(1U << CONFIG_SINK_WEBHOOK)
 #define S_SNS		(1U << CONFIG_SINK_SNS)
 #define S_EMAIL		(1U << CONFIG_SINK_EMAIL)
+#define S_PAGERDUTY	(1U << CONFIG_SINK_PAGERDUTY)
+#define S_OPSGENIE	(1U << CONFIG_SINK_OPSGENIE)
+#define S_TEAMS		(1U << CONFIG_SINK_TEAMS)
 #define ALWAYS		(~0U)
 
 #define DMAX		(10.0 * 366 * 86400)	/* util_parse_duration's cap */
@@ -460,11 +463,24 @@ static const struct config_key keys[] = {
 
 	/* [sink NAME] */
 	{ CONFIG_SECTION_SINK, "type", CONFIG_TYPE_ENUM, NULL,
-	  0, ALWAYS, "slack|webhook|sns|email", 0, 0, 0, SK(type), NULL,
+	  0, ALWAYS, "slack|webhook|sns|email|pagerduty|opsgenie|teams", 0, 0, 0,
+	  SK(type), NULL,
 	  "where notifications go" },
 	{ CONFIG_SECTION_SINK, "url", CONFIG_TYPE_SECRET, NULL,
-	  S_SLACK | S_WEBHOOK, S_SLACK | S_WEBHOOK, NULL, 0, 0, 0, SK(url),
-	  check_https_url, "https:// endpoint (secret)" },
+	  S_SLACK | S_WEBHOOK | S_TEAMS, S_SLACK | S_WEBHOOK | S_TEAMS, NULL,
+	  0, 0, 0, SK(url), check_https_url, "https:// endpoint (secret)" },
+	{ CONFIG_SECTION_SINK, "routing_key", CONFIG_TYPE_SECRET, NULL,
+	  S_PAGERDUTY, S_PAGERDUTY, NULL, 0, 0, 0, SK(key), NULL,
+	  "Events API v2 integration key (secret)" },
+	{ CONFIG_SECTION_SINK, "api_key", CONFIG_TYPE_SECRET, NULL,
+	  S_OPSGENIE, S_OPSGENIE, NULL, 0, 0, 0, SK(key), NULL,
+	  "API integration key (secret)" },
+	{ CONFIG_SECTION_SINK, "region", CONFIG_TYPE_ENUM, "us",
+	  S_OPSGENIE, 0, "us|eu", 0, 0, 0, SK(region), NULL,
+	  "Opsgenie instance: api.opsgenie.com or api.eu.opsgenie.com" },
+	{ CONFIG_SECTION_SINK, "endpoint", CONFIG_TYPE_STRING, NULL,
+	  S_PAGERDUTY | S_OPSGENIE, 0, NULL, 0, 0, 0, SK(endpoint),
+	  check_https_url, "API base URL instead of the vendor's (a proxy)" },
 	{ CONFIG_SECTION_SINK, "topic_arn", CONFIG_TYPE_STRING, NULL,
 	  S_SNS, S_SNS, NULL, 0, 0, 0, SK(topic_arn), check_topic_arn,
 	  "SNS topic published to" },
@@ -531,7 +547,7 @@ const char *
 config_sink_type_name(enum config_sink_type t)
 {
 	static const char *const names[] = { "slack", "webhook", "sns",
-	    "email" };
+	    "email", "pagerduty", "opsgenie", "teams" };
 
 	if ((unsigned)t >= sizeof names / sizeof names[0])
 		return "?";
