@@ -59,6 +59,20 @@ struct alert {
 	char			 console_url[1024]; /* AWS console, "" if none */
 };
 
+struct config_watch;
+struct config_logs;
+/*
+ * Labels, runbook and AWS console link (alert_links.c): from a watch
+ * (after watch, entity, signal are set) or a logs source (after log group
+ * and stream are set), for region ("" or NULL: no console link).
+ */
+void	 alert_links_watch(struct alert *, const struct config_watch *,
+	    const char *region);
+void	 alert_links_logs(struct alert *, const struct config_logs *,
+	    const char *region);
+/* 1 when the alert's labels match every "key=glob" of match (NULL: 1). */
+int	 alert_labels_match(const struct alert *, char *const *match);
+
 /* Fills the fixed fields with neutral values (NAN, -1, ""). */
 void	 alert_init(struct alert *, enum alert_kind);
 

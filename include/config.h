@@ -105,6 +105,7 @@ struct config_sink {
 						   opsgenie api_key */
 	char			*endpoint;	/* pagerduty, opsgenie: API base */
 	enum config_opsgenie_region region;	/* opsgenie */
+	char			**match;	/* "k=v": only alerts so labelled */
 	TAILQ_ENTRY(config_sink) entry;
 };
 
@@ -137,6 +138,8 @@ struct config_watch {
 	enum config_direction	 direction;
 	char			**sinks;	/* names, as resolved below */
 	struct config_sink	**sink_ptrs;	/* same order, NULL-terminated */
+	char			**labels;	/* "k=v" */
+	char			*runbook;	/* URL */
 	TAILQ_ENTRY(config_watch) entry;
 };
 
@@ -153,6 +156,8 @@ struct config_logs {
 	int			 prefilter;
 	char			**sinks;
 	struct config_sink	**sink_ptrs;
+	char			**labels;	/* "k=v" */
+	char			*runbook;	/* URL */
 	TAILQ_ENTRY(config_logs) entry;
 };
 

@@ -283,6 +283,30 @@ status_name(enum alert_status s)
 	return s == ALERT_RESOLVED ? "resolved" : "firing";
 }
 
+/* "labels" (an object), "runbook", "console_url" when set. */
+static void
+alert_links_to_cjson(const struct alert *a, cJSON *j)
+{
+	cJSON	*l;
+	char	*labels, *p, *sp, *eq;
+
+	if (a->labels[0] != '\0') {
+		l = cJSON_AddObjectToObject(j, "labels");
+		labels = xstrdup(a->labels);
+		for (p = strtok_r(labels, ",", &sp); p != NULL;
+		    p = strtok_r(NULL, ",", &sp))
+			if ((eq = strchr(p, '=')) != NULL) {
+				*eq = '\0';
+				cJSON_AddStringToObject(l, p, eq + 1);
+			}
+		free(labels);
+	}
+	if (a->runbook[0] != '\0')
+		cJSON_AddStringToObject(j, "runbook", a->runbook);
+	if (a->console_url[0] != '\0')
+		cJSON_AddStringToObject(j, "console_url", a->console_url);
+}
+
 cJSON *
 alert_to_cjson(const struct alert *a)
 {
@@ -337,6 +361,7 @@ alert_to_cjson(const struct alert *a)
 	    "secret");
 	alert_id(a, id, sizeof id);
 	cJSON_AddStringToObject(j, "alert_id", id);
+	alert_links_to_cjson(a, j);
 	if (a->repeat)
 		cJSON_AddBoolToObject(j, "repeat", 1);
 	if (a->test)
@@ -375,6 +400,29 @@ get_num(const cJSON *j, const char *name, double def)
 	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(j, name);
 
 	return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+static void
+alert_links_from_cjson(const cJSON *j, struct alert *a)
+{
+	const cJSON	*l, *e;
+	size_t		 len;
+
+	l = cJSON_GetObjectItemCaseSensitive(j, "labels");
+	if (!cJSON_IsObject(l))
+		l = NULL;
+	cJSON_ArrayForEach(e, l) {
+		if (!cJSON_IsString(e) || e->string == NULL)
+			continue;
+		len = strlen(a->labels);
+		if (len + strlen(e->string) + strlen(e->valuestring) + 3 >
+		    sizeof a->labels)
+			break;
+		snprintf(a->labels + len, sizeof a->labels - len, "%s%s=%s",
+		    len > 0 ? "," : "", e->string, e->valuestring);
+	}
+	get_str(j, "runbook", a->runbook, sizeof a->runbook);
+	get_str(j, "console_url", a->console_url, sizeof a->console_url);
 }
 
 int
@@ -423,6 +471,7 @@ alert_from_cjson(const cJSON *j, struct alert *a)
 	get_str(j, "redacted", a->redacted, sizeof a->redacted);
 	get_str(j, "fingerprint", a->fingerprint, sizeof a->fingerprint);
 	a->count = (long long)get_num(j, "count", -1);
+	alert_links_from_cjson(j, a);
 	(void)alert_sanitize(a);
 	return 0;
 }
@@ -695,6 +744,9 @@ alert_batch_add(struct alert_batch *b, const struct alert *a,
 	n = 0;
 	for (i = 0; sinks != NULL && sinks[i] != NULL; i++) {
 		if (a->status == ALERT_RESOLVED && !sinks[i]->send_resolved)
+			continue;
+		/* sink match: routing on the alert's labels */
+		if (!a->test && !alert_labels_match(a, sinks[i]->match))
 			continue;
 		e->sinks[n++] = sinks[i];
 	}

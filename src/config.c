@@ -466,6 +466,7 @@ sink_free(struct config_sink *sk)
 	config_secret_clear(&sk->password);
 	config_secret_clear(&sk->key);
 	free(sk->endpoint);
+	config_list_free(sk->match);
 	free(sk);
 }
 
@@ -493,6 +494,8 @@ config_free(struct config *cfg)
 		free(w->stat);
 		config_list_free(w->sinks);
 		free(w->sink_ptrs);
+		config_list_free(w->labels);
+		free(w->runbook);
 		free(w);
 	}
 	while ((lg = TAILQ_FIRST(&cfg->logs)) != NULL) {
@@ -502,6 +505,8 @@ config_free(struct config *cfg)
 		free(lg->rules);
 		config_list_free(lg->sinks);
 		free(lg->sink_ptrs);
+		config_list_free(lg->labels);
+		free(lg->runbook);
 		free(lg);
 	}
 	while ((sk = TAILQ_FIRST(&cfg->sinks)) != NULL) {

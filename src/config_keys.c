@@ -291,6 +291,35 @@ check_smtp_url(const char *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* "key=value": key of letters, digits, '_', '.', '-'; a value. */
+static int
+check_label(const char *s, char *err, size_t errlen)
+{
+	const char	*eq = strchr(s, '='), *p;
+
+	for (p = s; eq != NULL && p < eq; p++)
+		if (!isalnum((unsigned char)*p) && strchr("_.-", *p) == NULL)
+			break;
+	if (eq == NULL || eq == s || p != eq || eq[1] == '\0' ||
+	    strlen(s) > 200) {
+		snprintf(err, errlen, "'%s' is not key=value (key of letters, "
+		    "digits, '_', '.', '-'; at most 200 bytes)", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_link(const char *s, char *err, size_t errlen)
+{
+	if ((strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) ==
+	    0) && is_blank_free(s) && strlen(s) < 500)
+		return 0;
+	snprintf(err, errlen, "must be an http:// or https:// URL (at most "
+	    "500 bytes)");
+	return -1;
+}
+
 static int
 check_schedule(const char *s, char *err, size_t errlen)
 {
@@ -432,6 +461,12 @@ static const struct config_key keys[] = {
 	{ CONFIG_SECTION_WATCH, "sinks", CONFIG_TYPE_LIST, NULL,
 	  0, 0, NULL, 0, 0, 0, WA(sinks), check_token,
 	  "sinks notified (default: every sink)" },
+	{ CONFIG_SECTION_WATCH, "labels", CONFIG_TYPE_LIST, NULL,
+	  0, 0, NULL, 0, 0, CONFIG_KEY_REPEAT, WA(labels), check_label,
+	  "key=value labels carried by every alert (routing: sink match)" },
+	{ CONFIG_SECTION_WATCH, "runbook", CONFIG_TYPE_STRING, NULL,
+	  0, 0, NULL, 0, 0, 0, WA(runbook), check_link,
+	  "runbook URL carried by every alert" },
 
 	/* [logs NAME] */
 	{ CONFIG_SECTION_LOGS, "log_groups", CONFIG_TYPE_LIST, NULL,
@@ -460,6 +495,12 @@ static const struct config_key keys[] = {
 	{ CONFIG_SECTION_LOGS, "sinks", CONFIG_TYPE_LIST, NULL,
 	  0, 0, NULL, 0, 0, 0, LG(sinks), check_token,
 	  "sinks notified (default: every sink)" },
+	{ CONFIG_SECTION_LOGS, "labels", CONFIG_TYPE_LIST, NULL,
+	  0, 0, NULL, 0, 0, CONFIG_KEY_REPEAT, LG(labels), check_label,
+	  "key=value labels carried by every finding" },
+	{ CONFIG_SECTION_LOGS, "runbook", CONFIG_TYPE_STRING, NULL,
+	  0, 0, NULL, 0, 0, 0, LG(runbook), check_link,
+	  "runbook URL carried by every finding" },
 
 	/* [sink NAME] */
 	{ CONFIG_SECTION_SINK, "type", CONFIG_TYPE_ENUM, NULL,
@@ -505,6 +546,9 @@ static const struct config_key keys[] = {
 	{ CONFIG_SECTION_SINK, "password", CONFIG_TYPE_SECRET, NULL,
 	  S_EMAIL, 0, NULL, 0, 0, 0, SK(password), NULL,
 	  "SMTP AUTH password (secret)" },
+	{ CONFIG_SECTION_SINK, "match", CONFIG_TYPE_LIST, NULL,
+	  0, 0, NULL, 0, 0, CONFIG_KEY_REPEAT, SK(match), check_label,
+	  "only alerts whose labels match every key=glob" },
 	{ CONFIG_SECTION_SINK, "send_resolved", CONFIG_TYPE_BOOL, "yes",
 	  0, 0, NULL, 0, 0, 0, SK(send_resolved), NULL,
 	  "also notify when an alert resolves" },
