@@ -57,6 +57,9 @@ struct alert {
 	char			 labels[512];	/* "team=payments,tier=1" */
 	char			 runbook[512];	/* URL, "" if none */
 	char			 console_url[1024]; /* AWS console, "" if none */
+	/* cwguard's own health (selfmon.h): a spike with kind "self" */
+	int			 self;
+	char			 message[256];
 };
 
 struct config_watch;

@@ -196,6 +196,9 @@ struct config {
 	enum config_log_format	 log_format;
 	struct config_listen	 metrics_listen;
 	int64_t			 secret_ttl;
+	char			**self_sinks;	/* cwguard's own health */
+	struct config_sink	**self_sink_ptrs; /* NULL-terminated */
+	int			 self_after;
 	/* [aws] */
 	struct config_aws	 aws;
 	struct config_watches	 watches;

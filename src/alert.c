@@ -209,6 +209,14 @@ alert_sanitize(struct alert *a)
 	n += sanitize_field(a->path);
 	n += sanitize_field(a->redacted);
 	n += sanitize_field(a->fingerprint);
+	a->labels[sizeof a->labels - 1] = '\0';
+	a->runbook[sizeof a->runbook - 1] = '\0';
+	a->console_url[sizeof a->console_url - 1] = '\0';
+	a->message[sizeof a->message - 1] = '\0';
+	n += sanitize_field(a->labels);
+	n += sanitize_field(a->runbook);
+	n += sanitize_field(a->console_url);
+	n += sanitize_field(a->message);
 	/* A preview always hides something: one without '*' is not one. */
 	if (a->redacted[0] != '\0' && strchr(a->redacted, '*') == NULL) {
 		util_strlcpy(a->redacted, "********", sizeof a->redacted);
@@ -254,6 +262,8 @@ alert_id(const struct alert *a, char *out, size_t outlen)
 	    EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
 		fatal("alert: no SHA-256");
 	if (a->kind == ALERT_SPIKE) {
+		if (a->self)
+			H("self", 5);
 		H("spike", 6);
 		H(a->watch, strlen(a->watch) + 1);
 		H(a->entity, strlen(a->entity) + 1);
@@ -357,8 +367,10 @@ alert_to_cjson(const struct alert *a)
 			cJSON_AddNumberToObject(j, "count", (double)a->count);
 		cJSON_AddStringToObject(j, "status", status_name(a->status));
 	}
-	cJSON_AddStringToObject(j, "kind", a->kind == ALERT_SPIKE ? "spike" :
-	    "secret");
+	cJSON_AddStringToObject(j, "kind", a->self ? "self" : a->kind ==
+	    ALERT_SPIKE ? "spike" : "secret");
+	if (a->self)
+		cJSON_AddStringToObject(j, "message", a->message);
 	alert_id(a, id, sizeof id);
 	cJSON_AddStringToObject(j, "alert_id", id);
 	alert_links_to_cjson(a, j);
@@ -440,6 +452,11 @@ alert_from_cjson(const cJSON *j, struct alert *a)
 		return -1;
 	if (strcmp(kind->valuestring, "spike") == 0)
 		alert_init(a, ALERT_SPIKE);
+	else if (strcmp(kind->valuestring, "self") == 0) {
+		alert_init(a, ALERT_SPIKE);
+		a->self = 1;
+		get_str(j, "message", a->message, sizeof a->message);
+	}
 	else if (strcmp(kind->valuestring, "secret") == 0)
 		alert_init(a, ALERT_SECRET);
 	else
@@ -521,6 +538,9 @@ alert_summary(const struct alert *a, char *out, size_t outlen)
 		snprintf(out, outlen, "TEST notification from cwguard "
 		    "(%s/%s): delivery check, no action needed", a->watch,
 		    a->entity);
+	} else if (a->self) {
+		snprintf(out, outlen, "%s cwguard %s: %s", w, a->entity,
+		    a->message);
 	} else if (a->kind == ALERT_SECRET) {
 		snprintf(out, outlen, "%s %s in %s: %s", w, a->rule,
 		    a->log_group[0] != '\0' ? a->log_group : a->path,

@@ -317,6 +317,34 @@ resolve_sinks(struct config_loader *l, struct config_raw_section *sec, char ***n
 	}
 }
 
+/* [cwguard] self_sinks: names of sinks. */
+static void
+resolve_self_sinks(struct config_loader *l)
+{
+	const struct config_key	*keys;
+	size_t			 nkeys, i, n;
+	int			 line = 0;
+
+	keys = config_keys(&nkeys);
+	for (i = 0; i < l->nsections; i++) {
+		if (l->sections[i].kind != CONFIG_SECTION_CWGUARD ||
+		    l->sections[i].seen == NULL)
+			continue;
+		for (n = 0; n < nkeys; n++)
+			if (keys[n].section == CONFIG_SECTION_CWGUARD &&
+			    strcmp(keys[n].name, "self_sinks") == 0)
+				line = l->sections[i].seen[n];
+	}
+	n = config_list_len(l->cfg->self_sinks);
+	l->cfg->self_sink_ptrs = xcalloc(n + 1,
+	    sizeof *l->cfg->self_sink_ptrs);
+	for (i = 0; i < n; i++)
+		if ((l->cfg->self_sink_ptrs[i] = config_sink_find(l->cfg,
+		    l->cfg->self_sinks[i])) == NULL)
+			config_error(l, line, "self_sinks: no [sink %s] section",
+			    l->cfg->self_sinks[i]);
+}
+
 /* A mute window names watches or logs sources that exist. */
 static void
 check_mute(struct config_loader *l, struct config_raw_section *sec)
@@ -433,6 +461,7 @@ config_load(const char *path, char **cause)
 	for (i = 0; i < l.nsections; i++)
 		if (l.sections[i].kind == CONFIG_SECTION_MUTE)
 			check_mute(&l, &l.sections[i]);
+	resolve_self_sinks(&l);
 	if (l.nerrors > 0)
 		goto fail;
 	load_cleanup(&l);
@@ -520,6 +549,8 @@ config_free(struct config *cfg)
 		free(mu->schedule);
 		free(mu);
 	}
+	config_list_free(cfg->self_sinks);
+	free(cfg->self_sink_ptrs);
 	free(cfg->path);
 	free(cfg->state);
 	free(cfg->metrics_listen.host);

@@ -34,6 +34,7 @@
 #include "retention.h"
 #include "sdnotify.h"
 #include "secretref.h"
+#include "selfmon.h"
 #include "silence.h"
 #include "store.h"
 #include "util.h"
@@ -87,6 +88,7 @@ struct daemon {
 	int			 stopping;
 	int			 reload_wanted;
 	int			 secrets_busy;
+	int			 watchdog_starved;
 	long long		 reloads, reload_failures;
 	int			 exit_code;
 };
@@ -208,6 +210,10 @@ daemon_cycle_done(int ok, const char *error, void *arg)
 		log_warn("%s %s: cycle failed: %s", s->kind == DAEMON_WATCH ?
 		    "watch" : "logs", s->name, s->last_error);
 	}
+	if (selfmon_cycle(engine_store(d->eng), d->cfg,
+	    engine_alert_context(d->eng), s->kind == DAEMON_WATCH ? "watch" :
+	    "logs", s->name, ok, error, time(NULL), err, sizeof err) == -1)
+		log_warn("%s", err);
 	if (engine_outbox(d->eng) != NULL) {
 		/* Notifications whose silence or mute window has ended. */
 		if (silence_release(engine_store(d->eng), d->cfg,
@@ -301,10 +307,29 @@ daemon_retention_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		log_warn("%s", err);
 }
 
+static int	daemon_health(char *, size_t, void *);
+
+/*
+ * The systemd watchdog is fed only while the daemon is healthy by the
+ * same test as /healthz: every source had a successful cycle within the
+ * last three intervals. A daemon whose cycles all fail is restarted.
+ */
 static void
 daemon_watchdog_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	sdnotify_send("WATCHDOG=1");
+	struct daemon	*d = w->data;
+	char		 msg[512];
+
+	if (d->eng == NULL || daemon_health(msg, sizeof msg, d)) {
+		if (d->watchdog_starved)
+			log_info("watchdog: healthy again, feeding it");
+		d->watchdog_starved = 0;
+		sdnotify_send("WATCHDOG=1");
+		return;
+	}
+	if (!d->watchdog_starved)
+		log_warn("watchdog: not fed while unhealthy: %s", msg);
+	d->watchdog_starved = 1;
 }
 
 /* --- self-metrics ---------------------------------------------------- */

@@ -27,6 +27,7 @@
 #include "logsrc.h"
 #include "loop.h"
 #include "outbox.h"
+#include "selfmon.h"
 #include "silence.h"
 #include "store.h"
 #include "util.h"
@@ -412,9 +413,15 @@ engine_src_cb(int ok, const char *error, void *arg)
 {
 	struct engine_src	*s = arg;
 	struct engine		*e = s->e;
+	char			 err[512];
 
 	if (!ok)
 		engine_note_error(e, s->what, s->name, error);
+	/* cwguard's own health (not for a dry run or a backtest) */
+	if (e->outbox != NULL && !(e->flags & ENGINE_DRY_RUN) &&
+	    selfmon_cycle(e->store, e->cfg, &e->actx, s->what, s->name, ok,
+	    error, time(NULL), err, sizeof err) == -1)
+		log_warn("%s", err);
 	free(s);
 	engine_source_done(e);
 }

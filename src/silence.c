@@ -368,6 +368,9 @@ silence_hold(void *arg, struct store *st, const struct alert *a, time_t now,
 	int64_t			 since = (int64_t)now;
 	int			 muted, found, was_firing = 0, rc = -1;
 
+	/* cwguard's own health is never muted. */
+	if (a->self)
+		return 0;
 	alert_id(a, id, sizeof id);
 	if ((muted = silence_muted(st, cfg, a, now, err, errlen)) == -1)
 		return -1;
