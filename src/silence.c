@@ -137,8 +137,8 @@ zone_ok(const char *z, char *err, size_t errlen)
 		dir = "/usr/share/zoneinfo";
 	snprintf(path, sizeof path, "%s/%s", dir, z);
 	if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		snprintf(err, errlen, "unknown time zone '%s' (not in %s; "
-		    "install tzdata)", z, dir);
+		snprintf(err, errlen, "unknown time zone '%s' (not in the "
+		    "system's tzdata)", z);
 		return -1;
 	}
 	return 0;

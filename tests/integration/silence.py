@@ -11,14 +11,17 @@ around the present moment rather than at a fixed time."""
 import datetime
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cwgtest import Sim, Tap, clean_env, run, write, TESTS  # noqa: E402
+from cwgtest import CWGUARD, Sim, Tap, clean_env, run, write, TESTS  # noqa
 
 T0 = 1767225600                     # 2026-01-01T00:00:00Z
 KEY = ('AKIDSIMBASIC0000001', 'simSecretBasic/0000000000000000000000001')
@@ -28,6 +31,7 @@ DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
 t = Tap()
 sim = Sim(os.path.join(SCEN, 'watch-spike.json'))
 d = tempfile.mkdtemp(prefix='cwg-silence.')
+proc = None
 
 
 def conf(name, extra=''):
@@ -198,7 +202,98 @@ try:
     rc, out, err = cw(c, 0, 'config', 'check')
     t.ok(rc == 78 and 'bad.conf:' in err and 'bad hours' in err,
          'bad schedule: exit 78 with the place', err)
+
+    # 7. `run` honours silences too: a spike on the wall clock, silenced,
+    # counted in /metrics; released by `silence expire` while it runs
+    now = int(time.time()) // 60 * 60
+    pts = list(range(now - 7200, now + 1800, 60))
+    dims = [{'Name': 'FunctionName', 'Value': 'fn-hot'}]
+    sim.ctl('POST', 'scenario', {
+        'account_id': '123456789012', 'region': 'us-east-1',
+        'credentials': [{'access_key_id': KEY[0],
+                         'secret_access_key': KEY[1]}],
+        'metrics': [
+            {'namespace': 'AWS/Lambda', 'name': 'Invocations', 'period': 60,
+             'dimensions': dims, 'points': [[p, 100.0] for p in pts]},
+            {'namespace': 'AWS/Lambda', 'name': 'Errors', 'period': 60,
+             'dimensions': dims, 'points': [[p, 40.0 if p >= now - 600 else
+                                             1.0] for p in pts]}]})
+    sim.ctl('POST', 'clock', {'real': True})
+    s_ = socket.socket()
+    s_.bind(('127.0.0.1', 0))
+    port = s_.getsockname()[1]
+    s_.close()
+    c = write(os.path.join(d, 'run.conf'), f'''[cwguard]
+state = {d}/run.db
+interval = 1s
+lag = 0s
+reread = 15m
+metrics_listen = 127.0.0.1:{port}
+[aws]
+region = us-east-1
+[watch fns]
+kind = lambda
+functions = *
+baseline = 1h
+[sink hook]
+type = webhook
+url = {sim.url}/hooks/run
+''')
+    e = clean_env(AWS_ACCESS_KEY_ID=KEY[0], AWS_SECRET_ACCESS_KEY=KEY[1],
+                  AWS_ENDPOINT_URL=sim.url)
+    rc, out, err = run(['-c', c, 'silence', 'add', '--watch', 'fns',
+                        '--for', '1h', '--comment', 'incident 7'], e)
+    sid = out.split()[1] if rc == 0 else ''
+    log = open(os.path.join(d, 'run.log'), 'w+')
+    proc = subprocess.Popen([CWGUARD, '-c', c, 'run'], env=e, stdout=log,
+                            stderr=log)
+
+    def metric(name):
+        try:
+            with urllib.request.urlopen('http://127.0.0.1:%d/metrics' % port,
+                                        timeout=5) as r:
+                text = r.read().decode()
+        except OSError:
+            return None
+        for line in text.splitlines():
+            if line.startswith(name + ' '):
+                return float(line.split()[1])
+        return None
+
+    def wait(cond, timeout):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if cond():
+                return True
+            time.sleep(0.2)
+        return cond()
+
+    t.ok(wait(lambda: (metric('cwguard_notifications_silenced_total') or 0)
+              >= 1, 30),
+         'run: the firing is held back and counted in /metrics')
+    db = os.path.join(d, 'run.db')
+    t.ok(hooks('run') == [] and db_rows(db, 'SELECT count(*) FROM alert '
+                                        'WHERE state = 2') == [(1,)],
+         'run: judged firing, nothing sent', hooks('run'))
+    t.ok(metric('cwguard_silences_active') == 1 and
+         metric('cwguard_notifications_held') == 1,
+         'run: /metrics shows the silence and the held notification')
+    rc, out, err = run(['-c', c, 'silence', 'expire', sid], e)
+    t.ok(rc == 0, 'silence expire while run runs', out + err)
+    t.ok(wait(lambda: any(a.get('entity') == 'fn-hot' and
+                          a.get('status') == 'firing'
+                          for a in alerts_of(hooks('run'))), 30),
+         'run: released to the webhook at the next cycle')
+    t.ok(wait(lambda: metric('cwguard_notifications_released_total') == 1,
+              10) and metric('cwguard_notifications_held') == 0,
+         'run: released counted, nothing held')
+    proc.terminate()
+    t.ok(proc.wait(20) == 0, 'run exits 0')
+    proc = None
 finally:
+    if proc is not None:
+        proc.kill()
+        proc.wait()
     sim.stop()
     subprocess.run(['rm', '-rf', d])
 sys.exit(t.done())
