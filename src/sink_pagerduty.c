@@ -66,6 +66,15 @@ pd_links(cJSON *ev, const struct alert *a)
 	}
 }
 
+static void
+pd_wipe_key(cJSON *ev)
+{
+	cJSON	*rk = cJSON_GetObjectItemCaseSensitive(ev, "routing_key");
+
+	if (cJSON_IsString(rk) && rk->valuestring != NULL)
+		util_wipe(rk->valuestring, strlen(rk->valuestring));
+}
+
 static int
 pd_render(const struct config_sink *s, const struct sink_msg *m,
     struct sink_out *o, char *err, size_t errlen)
@@ -118,7 +127,10 @@ pd_render(const struct config_sink *s, const struct sink_msg *m,
 		cJSON_AddStringToObject(ev, "client", "cwguard");
 		pd_links(ev, &v[0]);
 	}
-	if ((body = cJSON_PrintUnformatted(ev)) == NULL) {
+	body = cJSON_PrintUnformatted(ev);
+	/* The routing key is a secret: wiped before the tree is freed. */
+	pd_wipe_key(ev);
+	if (body == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
