@@ -434,6 +434,15 @@ status_cycle(void *arg, const struct store_cycle *c)
 	return 0;
 }
 
+static void
+status_json_matcher(cJSON *o, const char *key, const char *v)
+{
+	if (v[0] != '\0')
+		cJSON_AddStringToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
 static int
 status_silence(void *arg, const struct store_silence *si)
 {
@@ -446,10 +455,11 @@ status_silence(void *arg, const struct store_silence *si)
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "type", "silence");
 		cJSON_AddStringToObject(o, "id", si->id);
-		cJSON_AddStringToObject(o, "watch", si->watch);
-		cJSON_AddStringToObject(o, "entity", si->entity);
-		cJSON_AddStringToObject(o, "signal", si->signal);
-		cJSON_AddStringToObject(o, "kind", si->kind);
+		/* as `silence list`: null for a matcher not given */
+		status_json_matcher(o, "watch", si->watch);
+		status_json_matcher(o, "entity", si->entity);
+		status_json_matcher(o, "signal", si->signal);
+		status_json_matcher(o, "kind", si->kind);
 		status_json_time(o, "starts", si->starts);
 		status_json_time(o, "ends", si->ends);
 		cJSON_AddStringToObject(o, "comment", si->comment);
