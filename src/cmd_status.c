@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
@@ -268,6 +269,21 @@ status_json_print(cJSON *o)
 	cJSON_Delete(o);
 }
 
+/* 1 when a silence or mute window in force (wall clock) covers a. */
+static int
+status_muted(struct status *st, const struct store_alert *sa)
+{
+	struct alert	a;
+	char		err[256];
+
+	alert_init(&a, ALERT_SPIKE);
+	util_strlcpy(a.watch, sa->watch, sizeof a.watch);
+	util_strlcpy(a.entity, sa->entity, sizeof a.entity);
+	util_strlcpy(a.signal, sa->signal, sizeof a.signal);
+	return silence_muted(st->store, st->cfg, &a, time(NULL), err,
+	    sizeof err) == 1;
+}
+
 static int
 status_series(void *arg, const struct store_alert *a)
 {
@@ -308,6 +324,7 @@ status_series(void *arg, const struct store_alert *a)
 		    (double)a->consecutive_anomalous);
 		cJSON_AddNumberToObject(o, "consecutive_normal",
 		    (double)a->consecutive_normal);
+		cJSON_AddBoolToObject(o, "muted", status_muted(st, a));
 		status_json_time(o, "hourly_from", h.first);
 		arr = cJSON_AddArrayToObject(o, status_is_metric(st, a->watch) ?
 		    "hourly_mean" : "hourly_error_rate");
@@ -332,6 +349,8 @@ status_series(void *arg, const struct store_alert *a)
 		status_age((int64_t)st->now - a->since, age, sizeof age);
 		printf(", since %s (%s ago)", util_format_rfc3339(
 		    (time_t)a->since, when, sizeof when), age);
+		if (status_muted(st, a))
+			printf(", muted");
 	}
 	putchar('\n');
 	return 0;

@@ -135,15 +135,18 @@ try:
          'silenced: one firing held back')
     rc, out, err = cw(c, 1200, 'status')
     t.ok(rc == 0 and ('silence ' + sid) in out and 'deploy 42' in out and
-         '1 notification held back' in out, 'status shows the silence and '
-         'the held notification', out + err)
+         '1 notification held back' in out and 'fn-00001 errors, since' in
+         out and ', muted' in out, 'status shows the silence, the held '
+         'notification and the alert as muted', out + err)
     rc, out, err = cw(c, 1200, '--format', 'json', 'status')
     js = [json.loads(x) for x in out.splitlines() if x.startswith('{')]
     si = [j for j in js if j.get('type') == 'silence']
     hd = [j for j in js if j.get('type') == 'held']
     t.ok(rc == 0 and len(si) == 1 and si[0].get('id') == sid and
          si[0].get('watch') == 'fns' and si[0].get('signal') is None and
-         hd and hd[0].get('notifications') == 1,
+         hd and hd[0].get('notifications') == 1 and
+         any(j.get('type') == 'series' and j.get('entity') == 'fn-00001'
+             and j.get('muted') is True for j in js),
          'status --format json: the silence and the held count', out + err)
     rc, out, err = cw(c, 1260, 'check')
     t.ok(rc == 2 and hooks('s') == [], 'silenced: the next cycle sends '
