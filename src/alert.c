@@ -456,8 +456,7 @@ alert_from_cjson(const cJSON *j, struct alert *a)
 		alert_init(a, ALERT_SPIKE);
 		a->self = 1;
 		get_str(j, "message", a->message, sizeof a->message);
-	}
-	else if (strcmp(kind->valuestring, "secret") == 0)
+	} else if (strcmp(kind->valuestring, "secret") == 0)
 		alert_init(a, ALERT_SECRET);
 	else
 		return -1;
@@ -920,8 +919,13 @@ alert_batch_enqueue_cb(struct alert_batch *b, struct store *st,
 			int	h = 0;
 
 			if (!b->v[i].a.test && (h = alert_hold(alert_hold_arg,
-			    st, &b->v[i].a, now, err, errlen)) == -1)
+			    st, &b->v[i].a, now, err, errlen)) == -1) {
+				/* keep the rest so that batch_clear frees it */
+				while (i < b->n)
+					b->v[j++] = b->v[i++];
+				b->n = j;
 				goto fail;
+			}
 			if (h == 1)
 				free(b->v[i].sinks);
 			else
