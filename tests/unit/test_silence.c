@@ -181,6 +181,22 @@ set_state(struct store *st, const char *entity, enum store_alert_state s)
 	(void)store_alert_put(st, &sa);
 }
 
+/* A hold hook that holds the first alert and fails on the second. */
+static int
+hold_then_fail(void *arg, struct store *st, const struct alert *a,
+    time_t now, char *e, size_t elen)
+{
+	int	*calls = arg;
+
+	(void)st;
+	(void)a;
+	(void)now;
+	if ((*calls)++ == 0)
+		return 1;
+	snprintf(e, elen, "injected");
+	return -1;
+}
+
 static struct config *
 write_config(const char *name, const char *extra)
 {
@@ -313,6 +329,30 @@ test_hold_release(void)
 		ok(ob == ob0 + 1 && held == 0, "queued after the window");
 	}
 	config_free(mcfg);
+
+	/* A hook failing midway: enqueue fails, the batch is freed once. */
+	{
+		struct alert_context	 ctx;
+		struct alert_batch	*b = alert_batch_new();
+		int			 calls = 0;
+
+		memset(&ctx, 0, sizeof ctx);
+		spike(&a, "x-1", ALERT_FIRING);
+		alert_batch_add(b, &a, config_watch_find(cfg,
+		    "fns")->sink_ptrs);
+		spike(&a, "x-2", ALERT_FIRING);
+		alert_batch_add(b, &a, config_watch_find(cfg,
+		    "fns")->sink_ptrs);
+		spike(&a, "x-3", ALERT_FIRING);
+		alert_batch_add(b, &a, config_watch_find(cfg,
+		    "fns")->sink_ptrs);
+		alert_hold_set(hold_then_fail, &calls);
+		ok(alert_batch_enqueue(b, st, &ctx, t, err, sizeof err) == -1 &&
+		    strcmp(err, "injected") == 0 && alert_batch_count(b) == 0,
+		    "a failing hold hook fails the enqueue, batch emptied");
+		alert_batch_free(b);
+		alert_hold_clear(&calls);
+	}
 
 	/* Bad [mute] sections. */
 	ok(write_config("bad1.conf", "\n[mute x]\nwatches = nope\n"
