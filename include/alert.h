@@ -53,7 +53,28 @@ struct alert {
 	char			 redacted[96];
 	char			 fingerprint[65];
 	long long		 count;		/* lines seen with this secret */
+	/* routing and context (issue 18) */
+	char			 labels[512];	/* "team=payments,tier=1" */
+	char			 runbook[512];	/* URL, "" if none */
+	char			 console_url[1024]; /* AWS console, "" if none */
+	/* cwguard's own health (selfmon.h): a spike with kind "self" */
+	int			 self;
+	char			 message[256];
 };
+
+struct config_watch;
+struct config_logs;
+/*
+ * Labels, runbook and AWS console link (alert_links.c): from a watch
+ * (after watch, entity, signal are set) or a logs source (after log group
+ * and stream are set), for region ("" or NULL: no console link).
+ */
+void	 alert_links_watch(struct alert *, const struct config_watch *,
+	    const char *region);
+void	 alert_links_logs(struct alert *, const struct config_logs *,
+	    const char *region);
+/* 1 when the alert's labels match every "key=glob" of match (NULL: 1). */
+int	 alert_labels_match(const struct alert *, char *const *match);
 
 /* Fills the fixed fields with neutral values (NAN, -1, ""). */
 void	 alert_init(struct alert *, enum alert_kind);
@@ -76,6 +97,19 @@ struct alert_context {
 	const char	*account;	/* "" when unknown */
 	const char	*region;
 };
+
+/*
+ * The hold hook (silences and mute windows, see silence.h), one per
+ * process, set by the engine: asked for each alert of a batch as it is
+ * enqueued, inside the caller's transaction; 1 holds the alert back, 0
+ * lets it through, -1 fails the enqueue with err. Test alerts are never
+ * asked. alert_hold_set(NULL, NULL) removes it; alert_hold_clear(arg)
+ * removes it only if it was set with arg.
+ */
+typedef int (*alert_hold_fn)(void *, struct store *, const struct alert *,
+	    time_t, char *, size_t);
+void	 alert_hold_set(alert_hold_fn, void *arg);
+void	 alert_hold_clear(void *arg);
 
 struct alert_batch;
 

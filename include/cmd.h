@@ -34,6 +34,7 @@ int	cmd_test_alert(struct cmd_ctx *, int, char **);
 int	cmd_audit(struct cmd_ctx *, int, char **);
 int	cmd_config(struct cmd_ctx *, int, char **);
 int	cmd_version(struct cmd_ctx *, int, char **);
+int	cmd_silence(struct cmd_ctx *, int, char **);
 
 struct config;
 /* `config check --online` after a successful offline check: 0 or 1. */

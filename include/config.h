@@ -27,7 +27,8 @@ enum config_section {
 	CONFIG_SECTION_AWS,
 	CONFIG_SECTION_WATCH,
 	CONFIG_SECTION_LOGS,
-	CONFIG_SECTION_SINK
+	CONFIG_SECTION_SINK,
+	CONFIG_SECTION_MUTE
 };
 
 /* Same order as the words of the kind / type keys. */
@@ -41,8 +42,12 @@ enum config_sink_type {
 	CONFIG_SINK_SLACK = 0,
 	CONFIG_SINK_WEBHOOK,
 	CONFIG_SINK_SNS,
-	CONFIG_SINK_EMAIL
+	CONFIG_SINK_EMAIL,
+	CONFIG_SINK_PAGERDUTY,
+	CONFIG_SINK_OPSGENIE,
+	CONFIG_SINK_TEAMS
 };
+enum config_opsgenie_region { CONFIG_OPSGENIE_US = 0, CONFIG_OPSGENIE_EU };
 enum config_log_format { CONFIG_LOG_TEXT = 0, CONFIG_LOG_JSON };
 enum config_detector { CONFIG_DETECTOR_ROBUST = 0 };
 enum config_direction {
@@ -96,6 +101,11 @@ struct config_sink {
 	struct config_secret	 password;
 	int64_t			 expiry;
 	int			 rate_limit;	/* messages per minute */
+	struct config_secret	 key;		/* pagerduty routing_key,
+						   opsgenie api_key */
+	char			*endpoint;	/* pagerduty, opsgenie: API base */
+	enum config_opsgenie_region region;	/* opsgenie */
+	char			**match;	/* "k=v": only alerts so labelled */
 	TAILQ_ENTRY(config_sink) entry;
 };
 
@@ -128,6 +138,8 @@ struct config_watch {
 	enum config_direction	 direction;
 	char			**sinks;	/* names, as resolved below */
 	struct config_sink	**sink_ptrs;	/* same order, NULL-terminated */
+	char			**labels;	/* "k=v" */
+	char			*runbook;	/* URL */
 	TAILQ_ENTRY(config_watch) entry;
 };
 
@@ -144,10 +156,23 @@ struct config_logs {
 	int			 prefilter;
 	char			**sinks;
 	struct config_sink	**sink_ptrs;
+	char			**labels;	/* "k=v" */
+	char			*runbook;	/* URL */
 	TAILQ_ENTRY(config_logs) entry;
 };
 
+/* [mute NAME]: a weekly window in which notifications are held back. */
+struct config_mute {
+	char			*name;
+	int			 line;
+	char			**watches;	/* watches and logs sources; NULL:
+						   every one */
+	char			*schedule;	/* "Tue,Thu 14:00-15:00 UTC" */
+	TAILQ_ENTRY(config_mute) entry;
+};
+
 TAILQ_HEAD(config_watches, config_watch);
+TAILQ_HEAD(config_mutes, config_mute);
 TAILQ_HEAD(config_logses, config_logs);
 TAILQ_HEAD(config_sinks, config_sink);
 
@@ -171,11 +196,15 @@ struct config {
 	enum config_log_format	 log_format;
 	struct config_listen	 metrics_listen;
 	int64_t			 secret_ttl;
+	char			**self_sinks;	/* cwguard's own health */
+	struct config_sink	**self_sink_ptrs; /* NULL-terminated */
+	int			 self_after;
 	/* [aws] */
 	struct config_aws	 aws;
 	struct config_watches	 watches;
 	struct config_logses	 logs;
 	struct config_sinks	 sinks;
+	struct config_mutes	 mutes;
 };
 
 /* The key table. */

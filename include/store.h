@@ -28,7 +28,7 @@ struct store;
 /* PRAGMA application_id of a cwguard state database: "CWGD". */
 #define STORE_APPLICATION_ID	0x43574744
 /* PRAGMA user_version this build writes and reads. */
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 #define STORE_NAME_MAX		512	/* watch, entity, signal, sink, source */
 #define STORE_ID_LEN		32	/* outbox id: 128 random bits in hex */
@@ -333,5 +333,57 @@ int	 store_cycle_put(struct store *, const char *source, int64_t time,
 	    int ok, const char *message);
 /* Ordered by source; pointers valid during the callback only. */
 int	 store_cycle_list(struct store *, store_cycle_cb, void *);
+
+/*
+ * Silences (`cwguard silence`): matchers ("" matches anything), the time
+ * span [starts, ends) and a comment. Ids are 12 hex digits.
+ */
+#define STORE_SILENCE_ID_LEN	12
+struct store_silence {
+	char		 id[STORE_SILENCE_ID_LEN + 1];
+	char		 watch[STORE_NAME_MAX];
+	char		 entity[STORE_NAME_MAX];	/* a glob */
+	char		 signal[STORE_NAME_MAX];
+	char		 kind[16];		/* "", "spike", "secret" */
+	int64_t		 starts, ends, created;
+	char		 comment[STORE_MESSAGE_MAX];
+};
+typedef int	(*store_silence_cb)(void *, const struct store_silence *);
+
+/* Adds s with a new id (written into s->id). 0 or -1. */
+int	 store_silence_add(struct store *, struct store_silence *);
+/*
+ * The silences in force at `at` (starts <= at < ends), or every one when
+ * at is -1, ordered by starts then id. The callback returning non-zero
+ * stops the walk.
+ */
+int	 store_silence_list(struct store *, int64_t at, store_silence_cb,
+	    void *);
+/* Ends silence id at now: 1 done, 0 no such silence in force, -1 error. */
+int	 store_silence_expire(struct store *, const char *id, int64_t now);
+/* Forgets silences that ended before `before`. */
+int	 store_silence_prune(struct store *, int64_t before, int64_t *removed);
+
+/*
+ * Notifications held back by a silence or mute window, one per alert id:
+ * the latest alert object (JSON), whether it is a firing, and since when
+ * the alert has been held.
+ */
+struct store_held {
+	char		 id[64];
+	int		 firing;
+	int64_t		 since;
+	const char	*alert;		/* valid during the callback only */
+};
+typedef int	(*store_held_cb)(void *, const struct store_held *);
+
+/* 1 found (*alert: heap JSON, caller frees), 0 missing, -1 error. */
+int	 store_held_get(struct store *, const char *id, int *firing,
+	    int64_t *since, char **alert);
+int	 store_held_put(struct store *, const char *id, int firing,
+	    int64_t since, const char *alert);
+int	 store_held_delete(struct store *, const char *id);
+int	 store_held_list(struct store *, store_held_cb, void *);
+int	 store_held_count(struct store *, int64_t *n);
 
 #endif

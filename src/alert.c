@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "config.h"
 #include "log.h"
 #include "scanner.h"
+#include "sink.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -207,6 +209,14 @@ alert_sanitize(struct alert *a)
 	n += sanitize_field(a->path);
 	n += sanitize_field(a->redacted);
 	n += sanitize_field(a->fingerprint);
+	a->labels[sizeof a->labels - 1] = '\0';
+	a->runbook[sizeof a->runbook - 1] = '\0';
+	a->console_url[sizeof a->console_url - 1] = '\0';
+	a->message[sizeof a->message - 1] = '\0';
+	n += sanitize_field(a->labels);
+	n += sanitize_field(a->runbook);
+	n += sanitize_field(a->console_url);
+	n += sanitize_field(a->message);
 	/* A preview always hides something: one without '*' is not one. */
 	if (a->redacted[0] != '\0' && strchr(a->redacted, '*') == NULL) {
 		util_strlcpy(a->redacted, "********", sizeof a->redacted);
@@ -252,6 +262,8 @@ alert_id(const struct alert *a, char *out, size_t outlen)
 	    EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
 		fatal("alert: no SHA-256");
 	if (a->kind == ALERT_SPIKE) {
+		if (a->self)
+			H("self", 5);
 		H("spike", 6);
 		H(a->watch, strlen(a->watch) + 1);
 		H(a->entity, strlen(a->entity) + 1);
@@ -279,6 +291,30 @@ static const char *
 status_name(enum alert_status s)
 {
 	return s == ALERT_RESOLVED ? "resolved" : "firing";
+}
+
+/* "labels" (an object), "runbook", "console_url" when set. */
+static void
+alert_links_to_cjson(const struct alert *a, cJSON *j)
+{
+	cJSON	*l;
+	char	*labels, *p, *sp, *eq;
+
+	if (a->labels[0] != '\0') {
+		l = cJSON_AddObjectToObject(j, "labels");
+		labels = xstrdup(a->labels);
+		for (p = strtok_r(labels, ",", &sp); p != NULL;
+		    p = strtok_r(NULL, ",", &sp))
+			if ((eq = strchr(p, '=')) != NULL) {
+				*eq = '\0';
+				cJSON_AddStringToObject(l, p, eq + 1);
+			}
+		free(labels);
+	}
+	if (a->runbook[0] != '\0')
+		cJSON_AddStringToObject(j, "runbook", a->runbook);
+	if (a->console_url[0] != '\0')
+		cJSON_AddStringToObject(j, "console_url", a->console_url);
 }
 
 cJSON *
@@ -331,10 +367,13 @@ alert_to_cjson(const struct alert *a)
 			cJSON_AddNumberToObject(j, "count", (double)a->count);
 		cJSON_AddStringToObject(j, "status", status_name(a->status));
 	}
-	cJSON_AddStringToObject(j, "kind", a->kind == ALERT_SPIKE ? "spike" :
-	    "secret");
+	cJSON_AddStringToObject(j, "kind", a->self ? "self" : a->kind ==
+	    ALERT_SPIKE ? "spike" : "secret");
+	if (a->self)
+		cJSON_AddStringToObject(j, "message", a->message);
 	alert_id(a, id, sizeof id);
 	cJSON_AddStringToObject(j, "alert_id", id);
+	alert_links_to_cjson(a, j);
 	if (a->repeat)
 		cJSON_AddBoolToObject(j, "repeat", 1);
 	if (a->test)
@@ -375,6 +414,29 @@ get_num(const cJSON *j, const char *name, double def)
 	return cJSON_IsNumber(v) ? v->valuedouble : def;
 }
 
+static void
+alert_links_from_cjson(const cJSON *j, struct alert *a)
+{
+	const cJSON	*l, *e;
+	size_t		 len;
+
+	l = cJSON_GetObjectItemCaseSensitive(j, "labels");
+	if (!cJSON_IsObject(l))
+		l = NULL;
+	cJSON_ArrayForEach(e, l) {
+		if (!cJSON_IsString(e) || e->string == NULL)
+			continue;
+		len = strlen(a->labels);
+		if (len + strlen(e->string) + strlen(e->valuestring) + 3 >
+		    sizeof a->labels)
+			break;
+		snprintf(a->labels + len, sizeof a->labels - len, "%s%s=%s",
+		    len > 0 ? "," : "", e->string, e->valuestring);
+	}
+	get_str(j, "runbook", a->runbook, sizeof a->runbook);
+	get_str(j, "console_url", a->console_url, sizeof a->console_url);
+}
+
 int
 alert_from_cjson(const cJSON *j, struct alert *a)
 {
@@ -390,7 +452,11 @@ alert_from_cjson(const cJSON *j, struct alert *a)
 		return -1;
 	if (strcmp(kind->valuestring, "spike") == 0)
 		alert_init(a, ALERT_SPIKE);
-	else if (strcmp(kind->valuestring, "secret") == 0)
+	else if (strcmp(kind->valuestring, "self") == 0) {
+		alert_init(a, ALERT_SPIKE);
+		a->self = 1;
+		get_str(j, "message", a->message, sizeof a->message);
+	} else if (strcmp(kind->valuestring, "secret") == 0)
 		alert_init(a, ALERT_SECRET);
 	else
 		return -1;
@@ -421,6 +487,7 @@ alert_from_cjson(const cJSON *j, struct alert *a)
 	get_str(j, "redacted", a->redacted, sizeof a->redacted);
 	get_str(j, "fingerprint", a->fingerprint, sizeof a->fingerprint);
 	a->count = (long long)get_num(j, "count", -1);
+	alert_links_from_cjson(j, a);
 	(void)alert_sanitize(a);
 	return 0;
 }
@@ -470,6 +537,9 @@ alert_summary(const struct alert *a, char *out, size_t outlen)
 		snprintf(out, outlen, "TEST notification from cwguard "
 		    "(%s/%s): delivery check, no action needed", a->watch,
 		    a->entity);
+	} else if (a->self) {
+		snprintf(out, outlen, "%s cwguard %s: %s", w, a->entity,
+		    a->message);
 	} else if (a->kind == ALERT_SECRET) {
 		snprintf(out, outlen, "%s %s in %s: %s", w, a->rule,
 		    a->log_group[0] != '\0' ? a->log_group : a->path,
@@ -694,6 +764,9 @@ alert_batch_add(struct alert_batch *b, const struct alert *a,
 	for (i = 0; sinks != NULL && sinks[i] != NULL; i++) {
 		if (a->status == ALERT_RESOLVED && !sinks[i]->send_resolved)
 			continue;
+		/* sink match: routing on the alert's labels */
+		if (!a->test && !alert_labels_match(a, sinks[i]->match))
+			continue;
 		e->sinks[n++] = sinks[i];
 	}
 }
@@ -734,10 +807,10 @@ batch_seq(void)
 	return s;
 }
 
-/* The stored message of sink s: heap string. */
+/* The stored message of sink s (only entry `only`, unless SIZE_MAX). */
 static char *
 batch_render(const struct alert_batch *b, const struct config_sink *s,
-    const struct alert_context *ctx)
+    const struct alert_context *ctx, size_t only)
 {
 	cJSON		*j, *arr, *o;
 	char		*str, *one;
@@ -755,7 +828,8 @@ batch_render(const struct alert_batch *b, const struct config_sink *s,
 	    ctx->region != NULL ? ctx->region : "");
 	arr = cJSON_AddArrayToObject(j, "alerts");
 	for (i = 0; i < b->n; i++) {
-		if (!entry_has_sink(&b->v[i], s))
+		if (!entry_has_sink(&b->v[i], s) || (only != SIZE_MAX &&
+		    i != only))
 			continue;
 		o = alert_to_cjson(&b->v[i].a);
 		if ((one = cJSON_PrintUnformatted(o)) == NULL)
@@ -783,6 +857,52 @@ batch_render(const struct alert_batch *b, const struct config_sink *s,
 	return str;
 }
 
+/* Renders and enqueues the row of sink s (entry only, or SIZE_MAX). */
+static int
+batch_enqueue_one(struct alert_batch *b, struct store *st,
+    struct config_sink *s, const struct alert_context *ctx, size_t only,
+    time_t now, void (*cb)(void *, const char *, const char *), void *cbarg,
+    char *err, size_t errlen)
+{
+	char	*payload, id[STORE_ID_LEN + 1];
+	size_t	 masked;
+
+	if ((payload = batch_render(b, s, ctx, only)) == NULL)
+		return 0;
+	if ((masked = alert_redact_text(payload, strlen(payload))) > 0)
+		log_warn("alert: sink %s: %zu secret-looking value%s "
+		    "masked in a notification", s->name, masked,
+		    masked == 1 ? "" : "s");
+	if (store_outbox_enqueue(st, s->name, payload, (int64_t)now,
+	    (int64_t)now + (s->expiry > 0 ? s->expiry : 86400), id) == -1) {
+		snprintf(err, errlen, "outbox: %s", store_error(st));
+		free(payload);
+		return -1;
+	}
+	free(payload);
+	log_debug("alert: sink %s: notification %s queued", s->name, id);
+	if (cb != NULL)
+		cb(cbarg, s->name, id);
+	return 0;
+}
+
+static alert_hold_fn	 alert_hold;
+static void		*alert_hold_arg;
+
+void
+alert_hold_set(alert_hold_fn fn, void *arg)
+{
+	alert_hold = fn;
+	alert_hold_arg = arg;
+}
+
+void
+alert_hold_clear(void *arg)
+{
+	if (alert_hold_arg == arg)
+		alert_hold_set(NULL, NULL);
+}
+
 int
 alert_batch_enqueue_cb(struct alert_batch *b, struct store *st,
     const struct alert_context *ctx, time_t now,
@@ -791,10 +911,28 @@ alert_batch_enqueue_cb(struct alert_batch *b, struct store *st,
 {
 	struct config_sink	**seen = NULL;
 	size_t			 nseen = 0, i, k, j;
-	char			*payload, id[STORE_ID_LEN + 1];
-	size_t			 masked;
-	int			 rc = -1;
+	int			 rc = -1, per;
 
+	if (alert_hold != NULL) {
+		/* Held alerts leave the batch (silences, mute windows). */
+		for (i = 0, j = 0; i < b->n; i++) {
+			int	h = 0;
+
+			if (!b->v[i].a.test && (h = alert_hold(alert_hold_arg,
+			    st, &b->v[i].a, now, err, errlen)) == -1) {
+				/* keep the rest so that batch_clear frees it */
+				while (i < b->n)
+					b->v[j++] = b->v[i++];
+				b->n = j;
+				goto fail;
+			}
+			if (h == 1)
+				free(b->v[i].sinks);
+			else
+				b->v[j++] = b->v[i];
+		}
+		b->n = j;
+	}
 	for (i = 0; i < b->n; i++)
 		for (k = 0; b->v[i].sinks[k] != NULL; k++) {
 			for (j = 0; j < nseen; j++)
@@ -806,24 +944,13 @@ alert_batch_enqueue_cb(struct alert_batch *b, struct store *st,
 			seen[nseen++] = b->v[i].sinks[k];
 		}
 	for (j = 0; j < nseen; j++) {
-		if ((payload = batch_render(b, seen[j], ctx)) == NULL)
-			continue;
-		if ((masked = alert_redact_text(payload, strlen(payload))) > 0)
-			log_warn("alert: sink %s: %zu secret-looking value%s "
-			    "masked in a notification", seen[j]->name, masked,
-			    masked == 1 ? "" : "s");
-		if (store_outbox_enqueue(st, seen[j]->name, payload,
-		    (int64_t)now, (int64_t)now + (seen[j]->expiry > 0 ?
-		    seen[j]->expiry : 86400), id) == -1) {
-			snprintf(err, errlen, "outbox: %s", store_error(st));
-			free(payload);
-			goto fail;
-		}
-		free(payload);
-		log_debug("alert: sink %s: notification %s queued",
-		    seen[j]->name, id);
-		if (cb != NULL)
-			cb(cbarg, seen[j]->name, id);
+		/* Paging sinks: one row (one incident) per alert. */
+		per = sink_per_alert(seen[j]->type);
+		for (k = 0; k < (per ? b->n : 1); k++)
+			if (batch_enqueue_one(b, st, seen[j], ctx,
+			    per ? k : SIZE_MAX, now, cb, cbarg, err,
+			    errlen) == -1)
+				goto fail;
 	}
 	rc = 0;
 fail:

@@ -27,9 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
+#include "silence.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -267,6 +269,21 @@ status_json_print(cJSON *o)
 	cJSON_Delete(o);
 }
 
+/* 1 when a silence or mute window in force (wall clock) covers a. */
+static int
+status_muted(struct status *st, const struct store_alert *sa)
+{
+	struct alert	a;
+	char		err[256];
+
+	alert_init(&a, ALERT_SPIKE);
+	util_strlcpy(a.watch, sa->watch, sizeof a.watch);
+	util_strlcpy(a.entity, sa->entity, sizeof a.entity);
+	util_strlcpy(a.signal, sa->signal, sizeof a.signal);
+	return silence_muted(st->store, st->cfg, &a, time(NULL), err,
+	    sizeof err) == 1;
+}
+
 static int
 status_series(void *arg, const struct store_alert *a)
 {
@@ -307,6 +324,7 @@ status_series(void *arg, const struct store_alert *a)
 		    (double)a->consecutive_anomalous);
 		cJSON_AddNumberToObject(o, "consecutive_normal",
 		    (double)a->consecutive_normal);
+		cJSON_AddBoolToObject(o, "muted", status_muted(st, a));
 		status_json_time(o, "hourly_from", h.first);
 		arr = cJSON_AddArrayToObject(o, status_is_metric(st, a->watch) ?
 		    "hourly_mean" : "hourly_error_rate");
@@ -331,6 +349,8 @@ status_series(void *arg, const struct store_alert *a)
 		status_age((int64_t)st->now - a->since, age, sizeof age);
 		printf(", since %s (%s ago)", util_format_rfc3339(
 		    (time_t)a->since, when, sizeof when), age);
+		if (status_muted(st, a))
+			printf(", muted");
 	}
 	putchar('\n');
 	return 0;
@@ -433,6 +453,92 @@ status_cycle(void *arg, const struct store_cycle *c)
 	return 0;
 }
 
+static void
+status_json_matcher(cJSON *o, const char *key, const char *v)
+{
+	if (v[0] != '\0')
+		cJSON_AddStringToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+static int
+status_silence(void *arg, const struct store_silence *si)
+{
+	struct status	*st = arg;
+	char		 a[64], b[64], w[STORE_NAME_MAX * 4],
+			 e[STORE_NAME_MAX * 4], c[STORE_MESSAGE_MAX * 4];
+	cJSON		*o;
+
+	if (st->ctx->json) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "type", "silence");
+		cJSON_AddStringToObject(o, "id", si->id);
+		/* as `silence list`: null for a matcher not given */
+		status_json_matcher(o, "watch", si->watch);
+		status_json_matcher(o, "entity", si->entity);
+		status_json_matcher(o, "signal", si->signal);
+		status_json_matcher(o, "kind", si->kind);
+		status_json_time(o, "starts", si->starts);
+		status_json_time(o, "ends", si->ends);
+		cJSON_AddStringToObject(o, "comment", si->comment);
+		status_json_print(o);
+		return 0;
+	}
+	log_escape(si->watch[0] != '\0' ? si->watch : "*", strlen(
+	    si->watch[0] != '\0' ? si->watch : "*"), w, sizeof w);
+	log_escape(si->entity[0] != '\0' ? si->entity : "*", strlen(
+	    si->entity[0] != '\0' ? si->entity : "*"), e, sizeof e);
+	log_escape(si->comment, strlen(si->comment), c, sizeof c);
+	printf("  silence %s %s/%s%s%s%s%s until %s (since %s)%s%s\n",
+	    si->id, w, e, si->signal[0] != '\0' ? " " : "", si->signal,
+	    si->kind[0] != '\0' ? " kind=" : "", si->kind,
+	    util_format_rfc3339((time_t)si->ends, b, sizeof b),
+	    util_format_rfc3339((time_t)si->starts, a, sizeof a),
+	    c[0] != '\0' ? ": " : "", c);
+	return 0;
+}
+
+/* Silences and mute windows in force (wall clock), held notifications. */
+static int
+status_silences(struct status *st)
+{
+	const struct config_mute	*mu;
+	struct silence_schedule		 sch;
+	char				 err[256];
+	time_t				 now = time(NULL);
+	int64_t				 held = 0;
+	cJSON				*o;
+
+	if (!st->ctx->json)
+		printf("\nsilences and mute windows in force:\n");
+	if (store_silence_list(st->store, (int64_t)now, status_silence,
+	    st) == -1 || store_held_count(st->store, &held) == -1)
+		return -1;
+	TAILQ_FOREACH(mu, &st->cfg->mutes, entry) {
+		if (silence_schedule_parse(mu->schedule, &sch, err,
+		    sizeof err) == -1 || !silence_schedule_active(&sch, now))
+			continue;
+		if (st->ctx->json) {
+			o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "type", "mute");
+			cJSON_AddStringToObject(o, "name", mu->name);
+			cJSON_AddStringToObject(o, "schedule", mu->schedule);
+			status_json_print(o);
+		} else
+			printf("  [mute %s] %s\n", mu->name, mu->schedule);
+	}
+	if (st->ctx->json) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "type", "held");
+		cJSON_AddNumberToObject(o, "notifications", (double)held);
+		status_json_print(o);
+	} else
+		printf("  %lld notification%s held back\n", (long long)held,
+		    held == 1 ? "" : "s");
+	return 0;
+}
+
 static int
 status_use_ascii(void)
 {
@@ -463,6 +569,8 @@ status_show(struct status *st)
 			    (long long)st->nseries, (long long)st->nopen);
 	}
 	if (status_outbox(st) == -1)
+		return -1;
+	if (status_silences(st) == -1)
 		return -1;
 	if (!st->ctx->json)
 		printf("\nlast cycles:\n");

@@ -111,7 +111,8 @@ test_needs_aws(const struct config_sink *s)
 	    s->url.source == CONFIG_SECRET_SECRETSMANAGER ||
 	    s->hmac_key.source == CONFIG_SECRET_SECRETSMANAGER ||
 	    s->smtp_url.source == CONFIG_SECRET_SECRETSMANAGER ||
-	    s->password.source == CONFIG_SECRET_SECRETSMANAGER)
+	    s->password.source == CONFIG_SECRET_SECRETSMANAGER ||
+	    s->key.source == CONFIG_SECRET_SECRETSMANAGER)
 		return 1;
 	for (i = 0; i < s->nheaders; i++)
 		if (s->headers[i].value.source == CONFIG_SECRET_SECRETSMANAGER)

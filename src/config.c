@@ -35,7 +35,7 @@ kinds_text(enum config_section s, unsigned bits, char *out, size_t outlen)
 	unsigned	i;
 
 	out[0] = '\0';
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < (s == CONFIG_SECTION_WATCH ? 4U : 7U); i++) {
 		if (!(bits & (1U << i)))
 			continue;
 		snprintf(out + strlen(out), outlen - strlen(out), "%s%s",
@@ -71,6 +71,7 @@ section_obj(struct config_loader *l, struct config_raw_section *sec)
 	struct config_watch	*w;
 	struct config_logs	*lg;
 	struct config_sink	*sk;
+	struct config_mute	*mu;
 
 	switch (sec->kind) {
 	case CONFIG_SECTION_CWGUARD:
@@ -90,6 +91,13 @@ section_obj(struct config_loader *l, struct config_raw_section *sec)
 		lg->line = sec->line;
 		TAILQ_INSERT_TAIL(&l->cfg->logs, lg, entry);
 		sec->obj = lg;
+		break;
+	case CONFIG_SECTION_MUTE:
+		mu = xcalloc(1, sizeof *mu);
+		mu->name = xstrdup(sec->name);
+		mu->line = sec->line;
+		TAILQ_INSERT_TAIL(&l->cfg->mutes, mu, entry);
+		sec->obj = mu;
 		break;
 	case CONFIG_SECTION_SINK:
 		sk = xcalloc(1, sizeof *sk);
@@ -309,6 +317,61 @@ resolve_sinks(struct config_loader *l, struct config_raw_section *sec, char ***n
 	}
 }
 
+/* [cwguard] self_sinks: names of sinks. */
+static void
+resolve_self_sinks(struct config_loader *l)
+{
+	const struct config_key	*keys;
+	size_t			 nkeys, i, n;
+	int			 line = 0;
+
+	keys = config_keys(&nkeys);
+	for (i = 0; i < l->nsections; i++) {
+		if (l->sections[i].kind != CONFIG_SECTION_CWGUARD ||
+		    l->sections[i].seen == NULL)
+			continue;
+		for (n = 0; n < nkeys; n++)
+			if (keys[n].section == CONFIG_SECTION_CWGUARD &&
+			    strcmp(keys[n].name, "self_sinks") == 0)
+				line = l->sections[i].seen[n];
+	}
+	n = config_list_len(l->cfg->self_sinks);
+	l->cfg->self_sink_ptrs = xcalloc(n + 1,
+	    sizeof *l->cfg->self_sink_ptrs);
+	for (i = 0; i < n; i++)
+		if ((l->cfg->self_sink_ptrs[i] = config_sink_find(l->cfg,
+		    l->cfg->self_sinks[i])) == NULL)
+			config_error(l, line, "self_sinks: no [sink %s] section",
+			    l->cfg->self_sinks[i]);
+}
+
+/* A mute window names watches or logs sources that exist. */
+static void
+check_mute(struct config_loader *l, struct config_raw_section *sec)
+{
+	const struct config_key	*keys;
+	struct config_mute	*mu = sec->obj;
+	struct config_logs	*lg;
+	size_t			 nkeys, i;
+	int			 line = sec->line, found;
+
+	keys = config_keys(&nkeys);
+	for (i = 0; i < nkeys; i++)
+		if (keys[i].section == CONFIG_SECTION_MUTE &&
+		    strcmp(keys[i].name, "watches") == 0 && sec->seen[i] > 0)
+			line = sec->seen[i];
+	for (i = 0; mu->watches != NULL && mu->watches[i] != NULL; i++) {
+		found = config_watch_find(l->cfg, mu->watches[i]) != NULL;
+		TAILQ_FOREACH(lg, &l->cfg->logs, entry)
+			if (strcmp(lg->name, mu->watches[i]) == 0)
+				found = 1;
+		if (!found)
+			config_error(l, line, "watches: no [watch %s] or "
+			    "[logs %s] section", mu->watches[i],
+			    mu->watches[i]);
+	}
+}
+
 static void
 load_cleanup(struct config_loader *l)
 {
@@ -356,6 +419,7 @@ config_load(const char *path, char **cause)
 	TAILQ_INIT(&cfg->watches);
 	TAILQ_INIT(&cfg->logs);
 	TAILQ_INIT(&cfg->sinks);
+	TAILQ_INIT(&cfg->mutes);
 	if ((slash = strrchr(path, '/')) == NULL)
 		l.confdir = xstrdup(".");
 	else if (slash == path)
@@ -394,6 +458,10 @@ config_load(const char *path, char **cause)
 			    &lg->sink_ptrs);
 		}
 	}
+	for (i = 0; i < l.nsections; i++)
+		if (l.sections[i].kind == CONFIG_SECTION_MUTE)
+			check_mute(&l, &l.sections[i]);
+	resolve_self_sinks(&l);
 	if (l.nerrors > 0)
 		goto fail;
 	load_cleanup(&l);
@@ -425,6 +493,9 @@ sink_free(struct config_sink *sk)
 	config_list_free(sk->to);
 	free(sk->username);
 	config_secret_clear(&sk->password);
+	config_secret_clear(&sk->key);
+	free(sk->endpoint);
+	config_list_free(sk->match);
 	free(sk);
 }
 
@@ -434,6 +505,7 @@ config_free(struct config *cfg)
 	struct config_watch	*w;
 	struct config_logs	*lg;
 	struct config_sink	*sk;
+	struct config_mute	*mu;
 
 	if (cfg == NULL)
 		return;
@@ -451,6 +523,8 @@ config_free(struct config *cfg)
 		free(w->stat);
 		config_list_free(w->sinks);
 		free(w->sink_ptrs);
+		config_list_free(w->labels);
+		free(w->runbook);
 		free(w);
 	}
 	while ((lg = TAILQ_FIRST(&cfg->logs)) != NULL) {
@@ -460,12 +534,23 @@ config_free(struct config *cfg)
 		free(lg->rules);
 		config_list_free(lg->sinks);
 		free(lg->sink_ptrs);
+		config_list_free(lg->labels);
+		free(lg->runbook);
 		free(lg);
 	}
 	while ((sk = TAILQ_FIRST(&cfg->sinks)) != NULL) {
 		TAILQ_REMOVE(&cfg->sinks, sk, entry);
 		sink_free(sk);
 	}
+	while ((mu = TAILQ_FIRST(&cfg->mutes)) != NULL) {
+		TAILQ_REMOVE(&cfg->mutes, mu, entry);
+		free(mu->name);
+		config_list_free(mu->watches);
+		free(mu->schedule);
+		free(mu);
+	}
+	config_list_free(cfg->self_sinks);
+	free(cfg->self_sink_ptrs);
 	free(cfg->path);
 	free(cfg->state);
 	free(cfg->metrics_listen.host);

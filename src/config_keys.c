@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "silence.h"
 #include "util.h"
 
 #define W_LAMBDA	(1U << CONFIG_WATCH_LAMBDA)
@@ -24,6 +25,9 @@
 #define S_WEBHOOK	(1U << CONFIG_SINK_WEBHOOK)
 #define S_SNS		(1U << CONFIG_SINK_SNS)
 #define S_EMAIL		(1U << CONFIG_SINK_EMAIL)
+#define S_PAGERDUTY	(1U << CONFIG_SINK_PAGERDUTY)
+#define S_OPSGENIE	(1U << CONFIG_SINK_OPSGENIE)
+#define S_TEAMS		(1U << CONFIG_SINK_TEAMS)
 #define ALWAYS		(~0U)
 
 #define DMAX		(10.0 * 366 * 86400)	/* util_parse_duration's cap */
@@ -287,10 +291,48 @@ check_smtp_url(const char *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* "key=value": key of letters, digits, '_', '.', '-'; a value. */
+static int
+check_label(const char *s, char *err, size_t errlen)
+{
+	const char	*eq = strchr(s, '='), *p;
+
+	for (p = s; eq != NULL && p < eq; p++)
+		if (!isalnum((unsigned char)*p) && strchr("_.-", *p) == NULL)
+			break;
+	if (eq == NULL || eq == s || p != eq || eq[1] == '\0' ||
+	    strlen(s) > 200) {
+		snprintf(err, errlen, "'%s' is not key=value (key of letters, "
+		    "digits, '_', '.', '-'; at most 200 bytes)", s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_link(const char *s, char *err, size_t errlen)
+{
+	if ((strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) ==
+	    0) && is_blank_free(s) && strlen(s) < 500)
+		return 0;
+	snprintf(err, errlen, "must be an http:// or https:// URL (at most "
+	    "500 bytes)");
+	return -1;
+}
+
+static int
+check_schedule(const char *s, char *err, size_t errlen)
+{
+	struct silence_schedule	sch;
+
+	return silence_schedule_parse(s, &sch, err, errlen);
+}
+
 #define C(f)	offsetof(struct config, f)
 #define WA(f)	offsetof(struct config_watch, f)
 #define LG(f)	offsetof(struct config_logs, f)
 #define SK(f)	offsetof(struct config_sink, f)
+#define MU(f)	offsetof(struct config_mute, f)
 
 static const struct config_key keys[] = {
 	/* [cwguard] */
@@ -313,6 +355,12 @@ static const struct config_key keys[] = {
 	{ CONFIG_SECTION_CWGUARD, "metrics_listen", CONFIG_TYPE_LISTEN, NULL,
 	  0, 0, NULL, 0, 0, 0, C(metrics_listen), NULL,
 	  "HOST:PORT of Prometheus /metrics and /healthz" },
+	{ CONFIG_SECTION_CWGUARD, "self_sinks", CONFIG_TYPE_LIST, NULL,
+	  0, 0, NULL, 0, 0, 0, C(self_sinks), check_token,
+	  "sinks told about cwguard's own health (default: none)" },
+	{ CONFIG_SECTION_CWGUARD, "self_after", CONFIG_TYPE_INT, "5",
+	  0, 0, NULL, 1, 1000, 0, C(self_after), NULL,
+	  "failed cycles of a source in a row before a self alert" },
 	{ CONFIG_SECTION_CWGUARD, "secret_ttl", CONFIG_TYPE_DURATION, "1h",
 	  0, 0, NULL, 60, DMAX, 0, C(secret_ttl), NULL,
 	  "refresh of ${secretsmanager:...} values" },
@@ -419,6 +467,12 @@ static const struct config_key keys[] = {
 	{ CONFIG_SECTION_WATCH, "sinks", CONFIG_TYPE_LIST, NULL,
 	  0, 0, NULL, 0, 0, 0, WA(sinks), check_token,
 	  "sinks notified (default: every sink)" },
+	{ CONFIG_SECTION_WATCH, "labels", CONFIG_TYPE_LIST, NULL,
+	  0, 0, NULL, 0, 0, CONFIG_KEY_REPEAT, WA(labels), check_label,
+	  "key=value labels carried by every alert (routing: sink match)" },
+	{ CONFIG_SECTION_WATCH, "runbook", CONFIG_TYPE_STRING, NULL,
+	  0, 0, NULL, 0, 0, 0, WA(runbook), check_link,
+	  "runbook URL carried by every alert" },
 
 	/* [logs NAME] */
 	{ CONFIG_SECTION_LOGS, "log_groups", CONFIG_TYPE_LIST, NULL,
@@ -447,14 +501,33 @@ static const struct config_key keys[] = {
 	{ CONFIG_SECTION_LOGS, "sinks", CONFIG_TYPE_LIST, NULL,
 	  0, 0, NULL, 0, 0, 0, LG(sinks), check_token,
 	  "sinks notified (default: every sink)" },
+	{ CONFIG_SECTION_LOGS, "labels", CONFIG_TYPE_LIST, NULL,
+	  0, 0, NULL, 0, 0, CONFIG_KEY_REPEAT, LG(labels), check_label,
+	  "key=value labels carried by every finding" },
+	{ CONFIG_SECTION_LOGS, "runbook", CONFIG_TYPE_STRING, NULL,
+	  0, 0, NULL, 0, 0, 0, LG(runbook), check_link,
+	  "runbook URL carried by every finding" },
 
 	/* [sink NAME] */
 	{ CONFIG_SECTION_SINK, "type", CONFIG_TYPE_ENUM, NULL,
-	  0, ALWAYS, "slack|webhook|sns|email", 0, 0, 0, SK(type), NULL,
+	  0, ALWAYS, "slack|webhook|sns|email|pagerduty|opsgenie|teams", 0, 0, 0,
+	  SK(type), NULL,
 	  "where notifications go" },
 	{ CONFIG_SECTION_SINK, "url", CONFIG_TYPE_SECRET, NULL,
-	  S_SLACK | S_WEBHOOK, S_SLACK | S_WEBHOOK, NULL, 0, 0, 0, SK(url),
-	  check_https_url, "https:// endpoint (secret)" },
+	  S_SLACK | S_WEBHOOK | S_TEAMS, S_SLACK | S_WEBHOOK | S_TEAMS, NULL,
+	  0, 0, 0, SK(url), check_https_url, "https:// endpoint (secret)" },
+	{ CONFIG_SECTION_SINK, "routing_key", CONFIG_TYPE_SECRET, NULL,
+	  S_PAGERDUTY, S_PAGERDUTY, NULL, 0, 0, 0, SK(key), NULL,
+	  "Events API v2 integration key (secret)" },
+	{ CONFIG_SECTION_SINK, "api_key", CONFIG_TYPE_SECRET, NULL,
+	  S_OPSGENIE, S_OPSGENIE, NULL, 0, 0, 0, SK(key), NULL,
+	  "API integration key (secret)" },
+	{ CONFIG_SECTION_SINK, "region", CONFIG_TYPE_ENUM, "us",
+	  S_OPSGENIE, 0, "us|eu", 0, 0, 0, SK(region), NULL,
+	  "Opsgenie instance: api.opsgenie.com or api.eu.opsgenie.com" },
+	{ CONFIG_SECTION_SINK, "endpoint", CONFIG_TYPE_STRING, NULL,
+	  S_PAGERDUTY | S_OPSGENIE, 0, NULL, 0, 0, 0, SK(endpoint),
+	  check_https_url, "API base URL instead of the vendor's (a proxy)" },
 	{ CONFIG_SECTION_SINK, "topic_arn", CONFIG_TYPE_STRING, NULL,
 	  S_SNS, S_SNS, NULL, 0, 0, 0, SK(topic_arn), check_topic_arn,
 	  "SNS topic published to" },
@@ -479,6 +552,9 @@ static const struct config_key keys[] = {
 	{ CONFIG_SECTION_SINK, "password", CONFIG_TYPE_SECRET, NULL,
 	  S_EMAIL, 0, NULL, 0, 0, 0, SK(password), NULL,
 	  "SMTP AUTH password (secret)" },
+	{ CONFIG_SECTION_SINK, "match", CONFIG_TYPE_LIST, NULL,
+	  0, 0, NULL, 0, 0, CONFIG_KEY_REPEAT, SK(match), check_label,
+	  "only alerts whose labels match every key=glob" },
 	{ CONFIG_SECTION_SINK, "send_resolved", CONFIG_TYPE_BOOL, "yes",
 	  0, 0, NULL, 0, 0, 0, SK(send_resolved), NULL,
 	  "also notify when an alert resolves" },
@@ -488,6 +564,14 @@ static const struct config_key keys[] = {
 	{ CONFIG_SECTION_SINK, "rate_limit", CONFIG_TYPE_INT, "30",
 	  0, 0, NULL, 1, 10000, 0, SK(rate_limit), NULL,
 	  "messages per minute at most" },
+
+	/* [mute NAME] */
+	{ CONFIG_SECTION_MUTE, "watches", CONFIG_TYPE_LIST, NULL,
+	  0, 0, NULL, 0, 0, CONFIG_KEY_REPEAT, MU(watches), check_token,
+	  "watches and logs sources muted (default: every one)" },
+	{ CONFIG_SECTION_MUTE, "schedule", CONFIG_TYPE_STRING, NULL,
+	  0, ALWAYS, NULL, 0, 0, 0, MU(schedule), check_schedule,
+	  "weekly window: DAYS HH:MM-HH:MM [UTC | IANA zone]" },
 };
 
 const struct config_key *
@@ -513,7 +597,7 @@ const char *
 config_sink_type_name(enum config_sink_type t)
 {
 	static const char *const names[] = { "slack", "webhook", "sns",
-	    "email" };
+	    "email", "pagerduty", "opsgenie", "teams" };
 
 	if ((unsigned)t >= sizeof names / sizeof names[0])
 		return "?";
@@ -524,7 +608,7 @@ const char *
 config_section_name(enum config_section s)
 {
 	static const char *const names[] = { "cwguard", "aws", "watch",
-	    "logs", "sink" };
+	    "logs", "sink", "mute" };
 
 	if ((unsigned)s >= sizeof names / sizeof names[0])
 		return "?";

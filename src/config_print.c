@@ -164,6 +164,7 @@ config_print(const struct config *cfg, FILE *f)
 	const struct config_watch	*w;
 	const struct config_logs	*lg;
 	const struct config_sink	*sk;
+	const struct config_mute	*mu;
 
 	fprintf(f, "; effective configuration: defaults filled in, "
 	    "secrets masked\n");
@@ -182,6 +183,10 @@ config_print(const struct config *cfg, FILE *f)
 	TAILQ_FOREACH(sk, &cfg->sinks, entry) {
 		fprintf(f, "\n[sink %s]\n", sk->name);
 		print_section(f, CONFIG_SECTION_SINK, sk, 1U << sk->type);
+	}
+	TAILQ_FOREACH(mu, &cfg->mutes, entry) {
+		fprintf(f, "\n[mute %s]\n", mu->name);
+		print_section(f, CONFIG_SECTION_MUTE, mu, 0);
 	}
 	if (fflush(f) == EOF || ferror(f))
 		return -1;

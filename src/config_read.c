@@ -105,7 +105,7 @@ static void
 section_header(struct config_loader *l, const char *s)
 {
 	static const char *const kinds[] = { "cwguard", "aws", "watch", "logs",
-	    "sink" };
+	    "sink", "mute" };
 	struct config_raw_section	*sec;
 	char			 inner[256], *word[3], *p;
 	const char		*close, *rest;
@@ -141,7 +141,7 @@ section_header(struct config_loader *l, const char *s)
 	}
 	if (kind == -1) {
 		config_error(l, l->lineno, "unknown section [%s] (want [cwguard], "
-		    "[aws], [watch NAME], [logs NAME] or [sink NAME])", word[0]);
+		    "[aws], [watch NAME], [logs NAME], [sink NAME] or [mute NAME])", word[0]);
 		return;
 	}
 	if (kind <= CONFIG_SECTION_AWS && nword > 1) {

@@ -34,6 +34,8 @@
 #include "retention.h"
 #include "sdnotify.h"
 #include "secretref.h"
+#include "selfmon.h"
+#include "silence.h"
 #include "store.h"
 #include "util.h"
 #include "watch.h"
@@ -86,6 +88,7 @@ struct daemon {
 	int			 stopping;
 	int			 reload_wanted;
 	int			 secrets_busy;
+	int			 watchdog_starved;
 	long long		 reloads, reload_failures;
 	int			 exit_code;
 };
@@ -191,6 +194,7 @@ daemon_cycle_done(int ok, const char *error, void *arg)
 {
 	struct daemon_source	*s = arg;
 	struct daemon		*d = s->d;
+	char			 err[512];
 
 	s->running = 0;
 	s->cycles++;
@@ -206,8 +210,18 @@ daemon_cycle_done(int ok, const char *error, void *arg)
 		log_warn("%s %s: cycle failed: %s", s->kind == DAEMON_WATCH ?
 		    "watch" : "logs", s->name, s->last_error);
 	}
-	if (engine_outbox(d->eng) != NULL)
+	if (selfmon_cycle(engine_store(d->eng), d->cfg,
+	    engine_alert_context(d->eng), s->kind == DAEMON_WATCH ? "watch" :
+	    "logs", s->name, ok, error, time(NULL), err, sizeof err) == -1)
+		log_warn("%s", err);
+	if (engine_outbox(d->eng) != NULL) {
+		/* Notifications whose silence or mute window has ended. */
+		if (silence_release(engine_store(d->eng), d->cfg,
+		    engine_alert_context(d->eng), time(NULL), NULL, err,
+		    sizeof err) == -1)
+			log_warn("%s", err);
 		outbox_kick(engine_outbox(d->eng));
+	}
 	daemon_status(d);
 	daemon_settle(d);
 }
@@ -293,10 +307,29 @@ daemon_retention_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		log_warn("%s", err);
 }
 
+static int	daemon_health(char *, size_t, void *);
+
+/*
+ * The systemd watchdog is fed only while the daemon is healthy by the
+ * same test as /healthz: every source had a successful cycle within the
+ * last three intervals. A daemon whose cycles all fail is restarted.
+ */
 static void
 daemon_watchdog_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	sdnotify_send("WATCHDOG=1");
+	struct daemon	*d = w->data;
+	char		 msg[512];
+
+	if (d->eng == NULL || daemon_health(msg, sizeof msg, d)) {
+		if (d->watchdog_starved)
+			log_info("watchdog: healthy again, feeding it");
+		d->watchdog_starved = 0;
+		sdnotify_send("WATCHDOG=1");
+		return;
+	}
+	if (!d->watchdog_starved)
+		log_warn("watchdog: not fed while unhealthy: %s", msg);
+	d->watchdog_starved = 1;
 }
 
 /* --- self-metrics ---------------------------------------------------- */
@@ -336,6 +369,53 @@ daemon_http_counter(const struct http_counters *hc, void *arg)
 	    h->family == 1 ? "cwguard_aws_retries_total" : h->family == 2 ?
 	    "cwguard_aws_throttles_total" : "cwguard_aws_failures_total", v,
 	    "api", hc->label, (char *)NULL);
+}
+
+static int
+daemon_count_silence(void *arg, const struct store_silence *si)
+{
+	(*(long long *)arg)++;
+	return 0;
+}
+
+/* Silences and mute windows in force, held and released notifications. */
+static void
+daemon_render_silences(struct buf *b, struct daemon *d)
+{
+	const struct config_mute	*mu;
+	struct silence_schedule		 sch;
+	long long			 active = 0, windows = 0;
+	int64_t				 held = 0;
+	char				 err[256];
+	time_t				 now = time(NULL);
+
+	(void)store_silence_list(engine_store(d->eng), (int64_t)now,
+	    daemon_count_silence, &active);
+	TAILQ_FOREACH(mu, &d->cfg->mutes, entry)
+		if (silence_schedule_parse(mu->schedule, &sch, err,
+		    sizeof err) == 0 && silence_schedule_active(&sch, now))
+			windows++;
+	(void)store_held_count(engine_store(d->eng), &held);
+	metrics_help(b, "cwguard_silences_active", "gauge",
+	    "Silences in force.");
+	metrics_sample(b, "cwguard_silences_active", (double)active,
+	    (char *)NULL);
+	metrics_help(b, "cwguard_mute_windows_active", "gauge",
+	    "[mute] windows open now.");
+	metrics_sample(b, "cwguard_mute_windows_active", (double)windows,
+	    (char *)NULL);
+	metrics_help(b, "cwguard_notifications_held", "gauge",
+	    "Notifications held back by a silence or mute window.");
+	metrics_sample(b, "cwguard_notifications_held", (double)held,
+	    (char *)NULL);
+	metrics_help(b, "cwguard_notifications_silenced_total", "counter",
+	    "Notifications held back (muted) since start.");
+	metrics_sample(b, "cwguard_notifications_silenced_total",
+	    (double)silence_held_total(), (char *)NULL);
+	metrics_help(b, "cwguard_notifications_released_total", "counter",
+	    "Held notifications sent when their mute ended.");
+	metrics_sample(b, "cwguard_notifications_released_total",
+	    (double)silence_released_total(), (char *)NULL);
 }
 
 static void
@@ -465,6 +545,7 @@ daemon_render(struct buf *b, void *arg)
 		metrics_sample(b, "cwguard_notifications_total",
 		    (double)os.retried, "result", "retried", (char *)NULL);
 	}
+	daemon_render_silences(b, d);
 }
 
 static int

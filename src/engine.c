@@ -27,6 +27,8 @@
 #include "logsrc.h"
 #include "loop.h"
 #include "outbox.h"
+#include "selfmon.h"
+#include "silence.h"
 #include "store.h"
 #include "util.h"
 #include "watch.h"
@@ -220,6 +222,9 @@ engine_new(const struct config *cfg, const struct engine_options *opt,
 	engine_identify(e);
 	e->actx.account = e->account;
 	e->actx.region = e->region;
+	/* Silences and mute windows hold notifications back. */
+	if (!opt->no_outbox)
+		alert_hold_set(silence_hold, (void *)cfg);
 
 	n = 0;
 	TAILQ_FOREACH(cw, &cfg->watches, entry)
@@ -275,6 +280,7 @@ engine_free(struct engine *e)
 
 	if (e == NULL)
 		return;
+	alert_hold_clear((void *)e->cfg);
 	e->dying = 1;
 	for (i = 0; i < e->nlogsrcs; i++)
 		logsrc_stop(e->logsrcs[i]);
@@ -382,6 +388,10 @@ engine_source_done(struct engine *e)
 
 	if (--e->pending > 0 || e->dying)
 		return;
+	if (e->outbox != NULL && !(e->flags & ENGINE_DRY_RUN) &&
+	    silence_release(e->store, e->cfg, &e->actx, time(NULL), NULL, err,
+	    sizeof err) == -1)
+		log_warn("%s", err);
 	if (e->outbox != NULL && !(e->flags & ENGINE_DRY_RUN)) {
 		if (outbox_flush(e->outbox, time(NULL), engine_outbox_done, e, err,
 		    sizeof err) == 0)
@@ -403,9 +413,15 @@ engine_src_cb(int ok, const char *error, void *arg)
 {
 	struct engine_src	*s = arg;
 	struct engine		*e = s->e;
+	char			 err[512];
 
 	if (!ok)
 		engine_note_error(e, s->what, s->name, error);
+	/* cwguard's own health (not for a dry run or a backtest) */
+	if (e->outbox != NULL && !(e->flags & ENGINE_DRY_RUN) &&
+	    selfmon_cycle(e->store, e->cfg, &e->actx, s->what, s->name, ok,
+	    error, time(NULL), err, sizeof err) == -1)
+		log_warn("%s", err);
 	free(s);
 	engine_source_done(e);
 }

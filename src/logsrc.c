@@ -715,6 +715,7 @@ on_finding(const struct scanner_finding *f, void *arg)
 	a.count = 1;
 	if (store_finding_get(ls->store, fp, sc->group, &sf) == 1)
 		a.count = sf.count;
+	alert_links_logs(&a, ls->cfg, ls->ctx != NULL ? ls->ctx->region : "");
 	alert_batch_add(sc->batch, &a, ls->cfg->sink_ptrs != NULL ?
 	    ls->cfg->sink_ptrs : no_sinks);
 	if (ls->report != NULL)

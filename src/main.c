@@ -33,6 +33,7 @@ static const struct main_command main_commands[] = {
 	{ "audit", cmd_audit, "audit [--region R]..." },
 	{ "config", cmd_config,
 	    "config check [--online] | config iam-policy | config cost" },
+	{ "silence", cmd_silence, "silence add|list|expire ..." },
 	{ "version", cmd_version, "version" },
 };
 

@@ -86,8 +86,34 @@ sink_ops_get(enum config_sink_type t)
 		return &sink_sns_ops;
 	case CONFIG_SINK_EMAIL:
 		return &sink_email_ops;
+	case CONFIG_SINK_PAGERDUTY:
+		return &sink_pagerduty_ops;
+	case CONFIG_SINK_OPSGENIE:
+		return &sink_opsgenie_ops;
+	case CONFIG_SINK_TEAMS:
+		return &sink_teams_ops;
 	}
 	return NULL;
+}
+
+int
+sink_per_alert(enum config_sink_type t)
+{
+	return t == CONFIG_SINK_PAGERDUTY || t == CONFIG_SINK_OPSGENIE;
+}
+
+size_t
+sink_utf8_chars(const char *s, size_t max)
+{
+	size_t	i = 0, n = 0;
+
+	while (s[i] != '\0' && n < max) {
+		i++;
+		while (((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+		n++;
+	}
+	return i;
 }
 
 void
@@ -104,6 +130,7 @@ sink_out_cleanup(struct sink_out *o)
 
 	for (i = 0; i < o->nowned; i++)
 		util_free_secret(o->owned[i]);
+	util_free_secret(o->url_owned);
 	buf_cleanup(&o->body);
 	memset(o, 0, sizeof *o);
 }

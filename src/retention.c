@@ -118,7 +118,9 @@ retention_prune(struct store *s, const struct retention_policy *p,
 	    &r->findings) == -1 ||
 	    store_ptr_prune(s, NULL, now - p->ptr_keep, &r->ptrs) == -1 ||
 	    store_series_prune(s, now - p->rollup_keep, &r->series) == -1 ||
-	    store_pace_prune(s, now - p->rollup_keep, &r->paces) == -1)
+	    store_pace_prune(s, now - p->rollup_keep, &r->paces) == -1 ||
+	    /* silences ended long ago (kept as long as the outbox) */
+	    store_silence_prune(s, now - p->outbox_keep, &n) == -1)
 		return -1;
 	snprintf(v, sizeof v, "%" PRId64, now);
 	return store_meta_put(s, RETENTION_META_KEY, v);

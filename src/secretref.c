@@ -98,8 +98,9 @@ secretref_slots(struct config *cfg, struct config_secret **out, int max)
 	int			 n = 0;
 
 	TAILQ_FOREACH(s, &cfg->sinks, entry) {
-		if (n + 4 + (int)s->nheaders > max)
+		if (n + 5 + (int)s->nheaders > max)
 			break;
+		out[n++] = &s->key;
 		out[n++] = &s->url;
 		out[n++] = &s->hmac_key;
 		out[n++] = &s->smtp_url;

@@ -38,6 +38,7 @@ struct sink_out {
 	int			 aws;		/* SNS: body is a Query form */
 	struct buf		 body;
 	const char		*url;		/* borrowed from the config */
+	char			*url_owned;	/* or made by the sink (freed) */
 	struct http_header	 headers[SINK_HEADERS_MAX];
 	char			*owned[2 * SINK_HEADERS_MAX];
 	size_t			 nheaders, nowned;
@@ -75,6 +76,17 @@ extern const struct sink_ops sink_sns_ops;
 extern const struct sink_ops sink_slack_ops;
 extern const struct sink_ops sink_webhook_ops;
 extern const struct sink_ops sink_email_ops;
+extern const struct sink_ops sink_pagerduty_ops;
+extern const struct sink_ops sink_opsgenie_ops;
+extern const struct sink_ops sink_teams_ops;
+
+/*
+ * Sinks that take one alert per request (PagerDuty, Opsgenie: the alert
+ * id is their dedup key): each alert gets its own outbox row.
+ */
+int	 sink_per_alert(enum config_sink_type);
+/* Longest prefix of s of at most max characters (code points), bytes. */
+size_t	 sink_utf8_chars(const char *s, size_t max);
 
 const struct sink_ops *sink_ops_get(enum config_sink_type);
 void	 sink_out_init(struct sink_out *);
@@ -102,5 +114,21 @@ int	 sink_webhook_signature(const char *key, const char *id, long long ts,
 #define SINK_SLACK_HEADER_MAX	150
 #define SINK_SLACK_FIELDS_MAX	10
 #define SINK_SLACK_FIELD_MAX	2000
+/* PagerDuty Events API v2. */
+#define SINK_PD_BODY_MAX	(512 * 1024)
+#define SINK_PD_SUMMARY_MAX	1024
+#define SINK_PD_DEDUP_MAX	255
+/* Opsgenie Alert API (characters). */
+#define SINK_OG_MESSAGE_MAX	130
+#define SINK_OG_ALIAS_MAX	512
+#define SINK_OG_DESCRIPTION_MAX	15000
+#define SINK_OG_TAGS_MAX	20
+#define SINK_OG_TAG_MAX		50
+#define SINK_OG_DETAILS_MAX	8000
+#define SINK_OG_ENTITY_MAX	512
+#define SINK_OG_SOURCE_MAX	100
+#define SINK_OG_NOTE_MAX	25000
+/* Teams: a message (Workflows webhook) of at most 28 KB. */
+#define SINK_TEAMS_BODY_MAX	(28 * 1024)
 
 #endif

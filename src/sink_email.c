@@ -148,6 +148,19 @@ email_alert(struct buf *b, const struct alert *a)
 	snprintf(line, sizeof line, "  at:          %s",
 	    util_format_rfc3339(a->at, t, sizeof t));
 	email_body_line(b, line);
+	if (a->labels[0] != '\0') {
+		snprintf(line, sizeof line, "  labels:      %s", a->labels);
+		email_body_line(b, line);
+	}
+	if (a->runbook[0] != '\0') {
+		snprintf(line, sizeof line, "  runbook:     %s", a->runbook);
+		email_body_line(b, line);
+	}
+	if (a->console_url[0] != '\0') {
+		snprintf(line, sizeof line, "  console:     %s",
+		    a->console_url);
+		email_body_line(b, line);
+	}
 	email_body_line(b, "");
 }
 

@@ -138,6 +138,12 @@ slack_section(const struct alert *a)
 		}
 	}
 	slack_field(fields, "At", util_format_rfc3339(a->at, t, sizeof t));
+	if (a->labels[0] != '\0')
+		slack_field(fields, "Labels", a->labels);
+	if (a->runbook[0] != '\0')
+		slack_field(fields, "Runbook", a->runbook);
+	if (a->console_url[0] != '\0')
+		slack_field(fields, "AWS console", a->console_url);
 	return sec;
 }
 

@@ -89,6 +89,19 @@ static const char *const migrations[STORE_SCHEMA_VERSION + 1] = {
 	"DROP INDEX datapoint_start;"
 	"DROP INDEX rollup_hour;"
 	"PRAGMA user_version = 2;",
+	/*
+	 * 3: silences (`cwguard silence`) and the notifications they and
+	 * the mute windows hold back, one per alert id.
+	 */
+	"CREATE TABLE silence ("
+	"  id TEXT PRIMARY KEY, watch TEXT NOT NULL, entity TEXT NOT NULL,"
+	"  signal TEXT NOT NULL, kind TEXT NOT NULL,"
+	"  starts INTEGER NOT NULL, ends INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL, comment TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE held ("
+	"  id TEXT PRIMARY KEY, firing INTEGER NOT NULL CHECK (firing IN (0, 1)),"
+	"  since INTEGER NOT NULL, alert TEXT NOT NULL) WITHOUT ROWID;"
+	"PRAGMA user_version = 3;",
 };
 
 /* Runs a one-row integer query (a PRAGMA or count). */

@@ -154,6 +154,7 @@ judge_alert(struct watch *w, struct watch_entity *e, struct watch_series *s,
 		a.requests = llround(j->n);
 	}
 	a.score = score;
+	alert_links_watch(&a, w->cw, w->region);
 	if (w->report != NULL)
 		alert_batch_add(w->report, &a, w->cw->sink_ptrs);
 	if (batch != NULL)

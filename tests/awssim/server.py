@@ -5,8 +5,8 @@ import socket
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import (cloudwatch, creds, iam, lambda_, logs, proto, secretsmanager,
-               sns, sts)
+from . import (cloudwatch, creds, iam, lambda_, logs, paging, proto,
+               secretsmanager, sns, sts)
 from .proto import ApiError
 from .sigv4 import AuthFail, scope_service, verify
 from .state import THROTTLE
@@ -153,6 +153,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.control(method, path, body)
             if path.startswith('/hooks/'):
                 return self.hook(method, path, body)
+            if path.startswith(('/pagerduty/', '/opsgenie/', '/teams/')):
+                return self.paging(method, path, query, body)
             if path.startswith('/latest/'):
                 return self.simple(method, 'imds', path, body, creds.imds)
             if creds.is_ecs_path(self.state, path):
@@ -210,6 +212,41 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(rec['answered'], '{"ok":false}', headers=h)
         self.send(200, '{"ok":true}', fault=fault)
 
+    def paging(self, method, path, query, body):
+        """PagerDuty, Opsgenie and Teams catchers that validate (paging.py);
+        faults apply as for hooks, by the recorded name."""
+        st = self.state
+        first = path.split('/')[1]
+        name = first if first in ('pagerduty', 'opsgenie') else path[1:]
+        st.count('hooks', name)
+        fault = st.pick_faults('hooks', name)
+        rec = {'method': method, 'path': self.path, 'name': name,
+               'headers': {k: v for k, v in self.headers.items()},
+               'body': body.decode('utf-8', 'replace'), 'time': st.now()}
+        if 'delay' in fault:
+            st.bump('faults', 'delays')
+            time.sleep(fault['delay']['seconds'])
+        if 'close' in fault:
+            rec['answered'] = 'close'
+            with st.lock:
+                st.hooks.append(rec)
+            return self.drop()
+        if 'throttle' in fault or 'error' in fault:
+            code = 429 if 'throttle' in fault else fault['error']['status']
+            rec['answered'] = code
+            with st.lock:
+                st.hooks.append(rec)
+            st.bump('faults', 'throttles' if code == 429 else 'errors')
+            return self.send(code, '{"message":"injected"}',
+                             headers={'Retry-After': '1'})
+        _, status, out, extra = paging.handle(st, method, path, query,
+                                              self.headers, body)
+        rec.update(extra)
+        rec['answered'] = status
+        with st.lock:
+            st.hooks.append(rec)
+        self.send(status, out)
+
     # -- control API -----------------------------------------------------
     def control(self, method, path, body):
         st = self.state
@@ -222,6 +259,7 @@ class Handler(BaseHTTPRequestHandler):
             with st.lock:
                 table = {'stats': st.stats_json,
                          'hooks': lambda: list(st.hooks),
+                         'paging': lambda: dict(st.paging),
                          'smtp': lambda: list(st.smtp),
                          'sns': lambda: list(st.sns),
                          'faults': st.faults_json,

@@ -61,6 +61,7 @@ class State:
             }
             self.metrics_per_call = []
             self.hooks = []
+            self.paging = {}             # vendor -> {dedup key: state}
             self.smtp = []
             self.sns = []
 

@@ -54,6 +54,8 @@ mksink(const char *name, enum config_sink_type type)
 		s->from = xstrdup("cwguard@example.com");
 		s->to = to;
 		break;
+	default:
+		break;
 	}
 	return s;
 }

@@ -249,7 +249,7 @@ test_errors(void)
 		  "together" },
 		{ "[sink s]\ntype = sns\ntopic_arn = arn:aws:sns:us-east-1:"
 		  "123456789012:t\nurl = https://x\n", ":4: key 'url' does not "
-		  "apply to type = sns (only to slack, webhook)" },
+		  "apply to type = sns (only to slack, webhook, teams)" },
 		{ "[sink s]\ntype = webhook\nurl = https://x\nheader = Bad Name: v\n",
 		  ":4: header: bad header name 'Bad Name'" },
 		{ "[sink s]\ntype = webhook\nurl = ${env:CWG_TEST_UNSET_VAR}\n",
