@@ -88,7 +88,22 @@ struct robust_result {
 	double	 level;		/* level-shift score (0 when not computed) */
 	double	 diff;		/* change score (0 when not computed) */
 	int	 rule;		/* ROBUST_RULE_* that raised the alert, or 0 */
+	/*
+	 * What was compared (judged values only): value is the value itself,
+	 * or for a level-shift alert the median of the last level_len
+	 * values; ref the reference it was compared with (median, or the
+	 * level window's median); [band_lo, band_hi] the values of `value`
+	 * that the rule takes as normal, given the earlier scores it is
+	 * smoothed with (threshold, or at an alert the raising rule's
+	 * threshold and novelty bar).
+	 */
+	double	 value;
+	double	 ref;
+	double	 band_lo, band_hi;
 };
+
+/* "z-score", "level shift", "novelty", "change"; "" for 0. */
+const char	*robust_rule_name(int rule);
 
 struct robust;
 

@@ -234,6 +234,7 @@ alert_init(struct alert *a, enum alert_kind kind)
 	a->baseline = NAN;
 	a->p_value = NAN;
 	a->score = NAN;
+	a->band_lo = a->band_hi = NAN;
 	a->errors = -1;
 	a->requests = -1;
 	a->count = -1;
@@ -284,7 +285,7 @@ status_name(enum alert_status s)
 cJSON *
 alert_to_cjson(const struct alert *a)
 {
-	cJSON	*j;
+	cJSON	*j, *band;
 	char	 t[32], id[33];
 
 	if ((j = cJSON_CreateObject()) == NULL)
@@ -311,6 +312,17 @@ alert_to_cjson(const struct alert *a)
 			cJSON_AddNumberToObject(j, "p_value", a->p_value);
 		if (isfinite(a->score))
 			cJSON_AddNumberToObject(j, "score", a->score);
+		if (isfinite(a->band_lo) || isfinite(a->band_hi)) {
+			band = cJSON_AddArrayToObject(j, "band");
+			if (band == NULL)
+				fatal("alert: out of memory");
+			cJSON_AddItemToArray(band, isfinite(a->band_lo) ?
+			    cJSON_CreateNumber(a->band_lo) : cJSON_CreateNull());
+			cJSON_AddItemToArray(band, isfinite(a->band_hi) ?
+			    cJSON_CreateNumber(a->band_hi) : cJSON_CreateNull());
+		}
+		if (a->rule[0] != '\0')
+			cJSON_AddStringToObject(j, "rule", a->rule);
 	} else {
 		cJSON_AddStringToObject(j, "type", "finding");
 		cJSON_AddStringToObject(j, "rule", a->rule);
@@ -378,7 +390,7 @@ get_num(const cJSON *j, const char *name, double def)
 int
 alert_from_cjson(const cJSON *j, struct alert *a)
 {
-	const cJSON	*type, *kind;
+	const cJSON	*type, *kind, *band;
 	char		 t[64] = "", status[16] = "";
 	time_t		 at;
 	char		 err[128];
@@ -411,6 +423,13 @@ alert_from_cjson(const cJSON *j, struct alert *a)
 	a->baseline = get_num(j, "baseline", NAN);
 	a->p_value = get_num(j, "p_value", NAN);
 	a->score = get_num(j, "score", NAN);
+	band = cJSON_GetObjectItemCaseSensitive(j, "band");
+	if (cJSON_IsArray(band) && cJSON_GetArraySize(band) == 2) {
+		if (cJSON_IsNumber(cJSON_GetArrayItem(band, 0)))
+			a->band_lo = cJSON_GetArrayItem(band, 0)->valuedouble;
+		if (cJSON_IsNumber(cJSON_GetArrayItem(band, 1)))
+			a->band_hi = cJSON_GetArrayItem(band, 1)->valuedouble;
+	}
 	a->errors = (long long)get_num(j, "errors", -1);
 	a->requests = (long long)get_num(j, "requests", -1);
 	get_str(j, "source", a->source, sizeof a->source);

@@ -437,7 +437,8 @@ remember(struct robust_state *s, time_t t, double x)
  * scale (1.4826 * MAD), floored as in judge().
  */
 static double
-level_shift(const struct robust *r, double x)
+level_shift(const struct robust *r, double x, double *lvalue, double *lref,
+    double *lscale)
 {
 	const struct robust_state *s = &r->s;
 	double	 v[ROBUST_WINDOW], a[ROBUST_LEVEL_MAX], med, mad, ma;
@@ -456,7 +457,9 @@ level_shift(const struct robust *r, double x)
 		level += fabs(v[i]);
 	floor_ = scale_floor(r, r->p.rel_floor * level / lw);
 	median_mad(v, lw, &med, &mad);
-	return robust_z(ma, med, mad, floor_, NULL);
+	*lvalue = ma;
+	*lref = med;
+	return robust_z(ma, med, mad, floor_, lscale);
 }
 
 /*
@@ -464,7 +467,7 @@ level_shift(const struct robust *r, double x)
  * the changes between the last `window` values, floored as in judge().
  */
 static double
-diff_score(const struct robust *r, double x)
+diff_score(const struct robust *r, double x, double *dref, double *dscale)
 {
 	const struct robust_state *s = &r->s;
 	double	 v[ROBUST_WINDOW], med, mad, floor_, level, d;
@@ -478,10 +481,12 @@ diff_score(const struct robust *r, double x)
 		level += fabs(v[i]);
 	floor_ = scale_floor(r, r->p.rel_floor * level / n);
 	d = x - v[n - 1];
+	*dref = v[n - 1];
 	for (i = 0; i < n - 1; i++)
 		v[i] = v[i + 1] - v[i];
 	median_mad(v, n - 1, &med, &mad);
-	return robust_z(d, med, mad, floor_, NULL);
+	*dref += med;
+	return robust_z(d, med, mad, floor_, dscale);
 }
 
 /* The largest of ring[] (aligned with the window) over the last n values. */
@@ -508,8 +513,10 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 {
 	struct robust_state	*s = &r->s;
 	struct robust_result	 res;
-	double			 lo, hi, raw, zl = 0, zd = 0;
-	int			 record, context = 0, level = 0, i, at;
+	double			 lo, hi, raw, zl = 0, zd = 0, prev = 0;
+	double			 lv = 0, lref = 0, lscale = 0, dref = 0;
+	double			 dscale = 0, zmax = 0, lmax = 0, dmax = 0, bar;
+	int			 record, context = 0, level = 0, i, at, k = 1;
 	int			 high = 0, change = 0, memory;
 
 	memset(&res, 0, sizeof(res));
@@ -526,9 +533,10 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 		for (i = 1; i < r->p.smooth; i++) {
 			if (--at < 0)
 				at = ROBUST_SMOOTH_MAX - 1;
-			res.score += s->zhist[at];
+			prev += s->zhist[at];
 		}
-		res.score /= r->p.smooth;
+		k = r->p.smooth;
+		res.score = (raw + prev) / k;
 		s->zhist[s->zhead] = raw;
 		s->zhead = (s->zhead + 1) % ROBUST_SMOOTH_MAX;
 	}
@@ -544,25 +552,25 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 	if (res.judged && memory && r->p.context_threshold > 0 &&
 	    beyond_t(r, res.score, r->p.context_threshold)) {
 		high = 1;
-		context = fabs(res.score) > ring_max(s, s->zring,
-		    r->p.novelty);
+		zmax = ring_max(s, s->zring, r->p.novelty);
+		context = fabs(res.score) > zmax;
 	}
 	/* rule 3: a level shift never seen in the last `novelty` values */
 	if (res.judged && r->p.level_threshold > 0) {
-		zl = level_shift(r, x);
+		zl = level_shift(r, x, &lv, &lref, &lscale);
 		if (memory && beyond_t(r, zl, r->p.level_threshold)) {
 			high = 1;
-			level = fabs(zl) > ring_max(s, s->lring,
-			    r->p.novelty);
+			lmax = ring_max(s, s->lring, r->p.novelty);
+			level = fabs(zl) > lmax;
 		}
 	}
 	/* rule 4: a change never seen in the last `novelty` values */
 	if (res.judged && r->p.diff_threshold > 0) {
-		zd = diff_score(r, x);
+		zd = diff_score(r, x, &dref, &dscale);
 		if (memory && beyond_t(r, zd, r->p.diff_threshold)) {
 			high = 1;
-			change = fabs(zd) > ring_max(s, s->dring,
-			    r->p.novelty);
+			dmax = ring_max(s, s->dring, r->p.novelty);
+			change = fabs(zd) > dmax;
 		}
 	}
 	res.level = zl;
@@ -591,9 +599,54 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 		}
 	} else
 		s->in_event = 0;
+	if (res.judged) {
+		/* the band of x (or of the level) that the rule takes as normal */
+		res.value = x;
+		res.ref = res.median;
+		bar = r->p.threshold;
+		if (res.rule == ROBUST_RULE_CONTEXT)
+			bar = r->p.context_threshold > zmax ?
+			    r->p.context_threshold : zmax;
+		if (res.rule == ROBUST_RULE_LEVEL) {
+			bar = r->p.level_threshold > lmax ?
+			    r->p.level_threshold : lmax;
+			res.value = lv;
+			res.ref = lref;
+			res.band_lo = lref - bar * lscale;
+			res.band_hi = lref + bar * lscale;
+		} else if (res.rule == ROBUST_RULE_DIFF) {
+			bar = r->p.diff_threshold > dmax ?
+			    r->p.diff_threshold : dmax;
+			res.ref = dref;
+			res.band_lo = dref - bar * dscale;
+			res.band_hi = dref + bar * dscale;
+		} else {
+			/* smoothed: k * score = raw + prev, raw = (x - m) / s */
+			res.band_lo = res.median + (-k * bar - prev) *
+			    res.scale;
+			res.band_hi = res.median + (k * bar - prev) *
+			    res.scale;
+		}
+	}
 	if (out != NULL)
 		*out = res;
 	return res.alert;
+}
+
+const char *
+robust_rule_name(int rule)
+{
+	switch (rule) {
+	case ROBUST_RULE_RECORD:
+		return "z-score";
+	case ROBUST_RULE_LEVEL:
+		return "level shift";
+	case ROBUST_RULE_CONTEXT:
+		return "novelty";
+	case ROBUST_RULE_DIFF:
+		return "change";
+	}
+	return "";
 }
 
 size_t

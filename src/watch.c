@@ -40,8 +40,12 @@ static void	watch_finish(struct watch *, int ok, const char *error);
 static void
 watch_entity_free(struct watch_entity *e)
 {
+	int	i;
+
 	if (e == NULL)
 		return;
+	for (i = 0; e->series != NULL && i < e->nseries; i++)
+		robust_free(e->series[i].rob);
 	free(e->name);
 	free(e->dimbuf);
 	free(e->series);
@@ -859,9 +863,16 @@ static void
 watch_invalidate(struct watch *w)
 {
 	size_t	i;
+	int	k;
 
-	for (i = 0; i < w->nents; i++)
+	for (i = 0; i < w->nents; i++) {
 		w->ents[i]->loaded = 0;
+		/* the detector saw periods the store no longer holds */
+		for (k = 0; k < w->ents[i]->nseries; k++) {
+			robust_free(w->ents[i]->series[k].rob);
+			w->ents[i]->series[k].rob = NULL;
+		}
+	}
 }
 
 static void

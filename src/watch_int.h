@@ -32,6 +32,9 @@ struct watch_series {
 	int		 changed;
 	struct detector_alert st;
 	double		 last_value, last_baseline;
+	/* metric watch: the detector, fed in time order across cycles */
+	struct robust	*rob;		/* NULL: rebuilt from the store */
+	int64_t		 rob_t;		/* newest period fed */
 };
 
 /*

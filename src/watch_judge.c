@@ -403,9 +403,112 @@ judge_point_cb(void *arg, const struct store_datapoint *d)
 }
 
 /*
- * Metric watch: the values are stored, then the robust detector is
- * rebuilt by replaying the stored history of the baseline window and
- * judges the periods due.
+ * The alert state of a metric watch. A rule's start (the robust
+ * detector's alert, or a static or absence condition) opens an event:
+ * pending, firing after `for` anomalous periods in a row (the start
+ * included), resolved after resolve_after normal periods in a row,
+ * repeated every `repeat` while firing. Anomalous periods that do not
+ * start an event (a robust score still beyond its threshold after the
+ * detector's one alert for the run) keep a firing event open but open
+ * none. Periods not judged change nothing.
+ */
+static enum detector_transition
+judge_metric_step(const struct watch *w, struct detector_alert *a, int64_t t,
+    int judged, int anomalous, int start)
+{
+	const struct detector_params	*dp = &w->dp;
+
+	if (t <= a->last_period)
+		return DETECTOR_TR_NONE;
+	a->last_period = t;
+	if (!judged)
+		return DETECTOR_TR_NONE;
+	if (anomalous) {
+		a->normal_run = 0;
+		if (a->state == DETECTOR_ST_OK ||
+		    a->state == DETECTOR_ST_RESOLVED) {
+			if (!start)
+				return DETECTOR_TR_NONE;
+			a->state = DETECTOR_ST_PENDING;
+			a->since = t;
+			a->anomalous_run = 0;
+		}
+		a->anomalous_run++;
+		if (a->state == DETECTOR_ST_PENDING) {
+			if (a->anomalous_run < dp->for_periods)
+				return a->anomalous_run == 1 ?
+				    DETECTOR_TR_PENDING : DETECTOR_TR_NONE;
+			a->state = DETECTOR_ST_FIRING;
+			a->since = a->last_notified = t;
+			return DETECTOR_TR_FIRING;
+		}
+	} else {
+		a->anomalous_run = 0;
+		a->normal_run++;
+		if (a->state == DETECTOR_ST_PENDING) {
+			a->state = DETECTOR_ST_OK;
+			a->since = t;
+			return DETECTOR_TR_NONE;
+		}
+		if (a->state == DETECTOR_ST_FIRING &&
+		    a->normal_run >= dp->resolve_after) {
+			a->state = DETECTOR_ST_RESOLVED;
+			a->since = t;
+			return DETECTOR_TR_RESOLVED;
+		}
+	}
+	if (a->state == DETECTOR_ST_FIRING && dp->repeat > 0 &&
+	    t - a->last_notified >= dp->repeat) {
+		a->last_notified = t;
+		return DETECTOR_TR_REPEAT;
+	}
+	return DETECTOR_TR_NONE;
+}
+
+/* What one metric period was compared with, for its alert. */
+struct judge_why {
+	double		 value, baseline, score, lo, hi;
+	const char	*rule;
+};
+
+static void
+judge_metric_alert(struct watch *w, struct watch_entity *e,
+    struct watch_series *s, enum detector_transition tr, int64_t p,
+    const struct judge_why *y, struct alert_batch *batch)
+{
+	struct alert	a;
+
+	alert_init(&a, ALERT_SPIKE);
+	a.status = tr == DETECTOR_TR_RESOLVED ? ALERT_RESOLVED : ALERT_FIRING;
+	a.repeat = tr == DETECTOR_TR_REPEAT;
+	a.at = (time_t)(p + w->cw->period);
+	util_strlcpy(a.watch, w->cw->name, sizeof a.watch);
+	util_strlcpy(a.entity, e->name, sizeof a.entity);
+	util_strlcpy(a.signal, s->def->signal, sizeof a.signal);
+	a.value = y->value;
+	a.baseline = y->baseline;
+	a.score = y->score;
+	a.band_lo = y->lo;
+	a.band_hi = y->hi;
+	util_strlcpy(a.rule, y->rule, sizeof a.rule);
+	if (w->report != NULL)
+		alert_batch_add(w->report, &a, w->cw->sink_ptrs);
+	if (batch != NULL)
+		alert_batch_add(batch, &a, w->cw->sink_ptrs);
+	log_info("watch %s: %s %s %s at %lld (%s)", w->cw->name, e->name,
+	    s->def->signal, tr == DETECTOR_TR_RESOLVED ? "resolved" :
+	    tr == DETECTOR_TR_REPEAT ? "still firing" : "firing",
+	    (long long)a.at, y->rule);
+}
+
+/*
+ * Metric watch, robust detector: the values are stored; the detector
+ * lives across cycles and is fed every stored period once, in time
+ * order, exactly as bench/nab streams a series through robust_update()
+ * (built on first use by replaying the stored history of the baseline
+ * window). An event starts at the detector's alert (one per run of
+ * anomalous values, none within its holdoff); the alert reports the
+ * value, reference and band of the rule that raised it.
  */
 static int
 judge_metric(struct watch *w, struct watch_entity *e, struct watch_series *s,
@@ -415,11 +518,10 @@ judge_metric(struct watch *w, struct watch_entity *e, struct watch_series *s,
 	const struct cw_series		*cs;
 	struct store_datapoint		 dp;
 	struct judge_points		 jp;
-	struct robust			*r = NULL;
 	struct robust_result		 res;
-	struct detector_judgement	 j;
-	enum detector_verdict		 v;
+	struct judge_why		 y;
 	enum detector_transition	 tr;
+	int64_t				 from;
 	size_t				 i;
 	int				 rc = -1;
 
@@ -440,40 +542,51 @@ judge_metric(struct watch *w, struct watch_entity *e, struct watch_series *s,
 			goto done;
 		}
 	}
+	if (s->rob == NULL) {
+		if ((s->rob = robust_new(&w->rp)) == NULL) {
+			snprintf(err, errlen, "robust detector: bad parameters");
+			goto done;
+		}
+		s->rob_t = INT64_MIN;
+		from = w->judge_from - cw->baseline;
+	} else
+		from = s->rob_t + 1;
 	if (store_datapoint_range(w->store, cw->name, e->name, s->def->signal,
-	    w->judge_from - cw->baseline, w->fend, cw->period, judge_point_cb,
-	    &jp) == -1) {
+	    from, w->fend, cw->period, judge_point_cb, &jp) == -1) {
 		judge_dberr(w, err, errlen);
 		goto done;
 	}
-	if ((r = robust_new(&w->rp)) == NULL) {
-		snprintf(err, errlen, "robust detector: bad parameters");
-		goto done;
-	}
 	for (i = 0; i < jp.n; i++) {
-		if (robust_update(r, (time_t)jp.t[i], jp.v[i], &res) == -1)
+		if (jp.t[i] <= s->rob_t)
+			continue;
+		s->rob_t = jp.t[i];
+		if (robust_update(s->rob, (time_t)jp.t[i], jp.v[i], &res) == -1)
 			continue;
 		if (!judge_due(w, s, jp.t[i]))
 			continue;
-		v = !res.judged ? DETECTOR_NOT_JUDGED : res.anomalous ?
-		    DETECTOR_ANOMALOUS : DETECTOR_NORMAL;
 		if (res.judged)
 			w->stats.judged++;
-		tr = detector_step(&w->dp, &s->st, jp.t[i], v, 0);
+		tr = judge_metric_step(w, &s->st, jp.t[i], res.judged,
+		    res.anomalous, res.alert);
 		s->changed = 1;
 		s->last_value = jp.v[i];
 		if (res.judged)
 			s->last_baseline = res.median;
-		if (tr == DETECTOR_TR_FIRING || tr == DETECTOR_TR_REPEAT ||
-		    tr == DETECTOR_TR_RESOLVED) {
-			memset(&j, 0, sizeof j);
-			j.verdict = DETECTOR_NOT_JUDGED;
-			judge_alert(w, e, s, tr, jp.t[i], &j, res.score, batch);
-		}
+		if (tr != DETECTOR_TR_FIRING && tr != DETECTOR_TR_REPEAT &&
+		    tr != DETECTOR_TR_RESOLVED)
+			continue;
+		y.value = res.judged ? res.value : jp.v[i];
+		y.baseline = res.judged ? res.ref : NAN;
+		y.score = !res.judged ? NAN : res.rule == ROBUST_RULE_LEVEL ?
+		    res.level : res.rule == ROBUST_RULE_DIFF ? res.diff :
+		    res.score;
+		y.lo = res.judged ? res.band_lo : NAN;
+		y.hi = res.judged ? res.band_hi : NAN;
+		y.rule = res.rule != 0 ? robust_rule_name(res.rule) : "z-score";
+		judge_metric_alert(w, e, s, tr, jp.t[i], &y, batch);
 	}
 	rc = 0;
 done:
-	robust_free(r);
 	free(jp.t);
 	free(jp.v);
 	return rc;
