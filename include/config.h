@@ -44,7 +44,11 @@ enum config_sink_type {
 	CONFIG_SINK_EMAIL
 };
 enum config_log_format { CONFIG_LOG_TEXT = 0, CONFIG_LOG_JSON };
-enum config_detector { CONFIG_DETECTOR_ROBUST = 0 };
+enum config_detector {
+	CONFIG_DETECTOR_ROBUST = 0,
+	CONFIG_DETECTOR_STATIC,		/* above / below */
+	CONFIG_DETECTOR_ABSENCE		/* missing_after */
+};
 enum config_direction {
 	CONFIG_DIRECTION_UP = 0,
 	CONFIG_DIRECTION_DOWN,
@@ -126,6 +130,8 @@ struct config_watch {
 	enum config_detector	 detector;
 	double			 threshold;
 	enum config_direction	 direction;
+	double			 above, below;	/* static; NAN unset */
+	int64_t			 missing_after;	/* absence */
 	char			**sinks;	/* names, as resolved below */
 	struct config_sink	**sink_ptrs;	/* same order, NULL-terminated */
 	TAILQ_ENTRY(config_watch) entry;

@@ -354,6 +354,51 @@ alert_to_cjson(const struct alert *a)
 	return j;
 }
 
+/* A duration in seconds as "2h", "20m" or "45s". */
+static void
+fmt_dur(double sec, char *out, size_t outlen)
+{
+	long long	s = llround(sec);
+
+	if (s % 3600 == 0 && s >= 3600)
+		snprintf(out, outlen, "%lldh", s / 3600);
+	else if (s % 60 == 0 && s >= 60)
+		snprintf(out, outlen, "%lldm", s / 60);
+	else
+		snprintf(out, outlen, "%llds", s);
+}
+
+char *
+alert_why(const struct alert *a, char *out, size_t outlen)
+{
+	char	d1[32], d2[32];
+
+	out[0] = '\0';
+	if (a->kind != ALERT_SPIKE || a->rule[0] == '\0')
+		return out;
+	if (strcmp(a->rule, "absence") == 0) {
+		fmt_dur(a->value, d1, sizeof d1);
+		fmt_dur(a->band_hi, d2, sizeof d2);
+		snprintf(out, outlen, "absence: no datapoint for %s "
+		    "(missing_after %s)", d1, d2);
+	} else if (strcmp(a->rule, "static") == 0) {
+		if (isfinite(a->band_hi) && a->value > a->band_hi)
+			snprintf(out, outlen, "static: %.6g above %.6g",
+			    a->value, a->band_hi);
+		else if (isfinite(a->band_lo) && a->value < a->band_lo)
+			snprintf(out, outlen, "static: %.6g below %.6g",
+			    a->value, a->band_lo);
+		else
+			snprintf(out, outlen, "static: %.6g within %.6g .. "
+			    "%.6g", a->value, a->band_lo, a->band_hi);
+	} else
+		snprintf(out, outlen, "%s: %.6g %s %.6g .. %.6g (median %.6g, "
+		    "score %.3g)", a->rule, a->value, a->value < a->band_lo ||
+		    a->value > a->band_hi ? "outside" : "within", a->band_lo,
+		    a->band_hi, a->baseline, a->score);
+	return out;
+}
+
 char *
 alert_json(const struct alert *in)
 {
@@ -482,7 +527,7 @@ fmt_rate(double v, char *out, size_t outlen)
 char *
 alert_summary(const struct alert *a, char *out, size_t outlen)
 {
-	char	 w[32], v[32], b[32];
+	char	 w[32], v[32], b[32], why[256];
 
 	alert_status_word(a, w, sizeof w);
 	if (a->test) {
@@ -499,6 +544,9 @@ alert_summary(const struct alert *a, char *out, size_t outlen)
 		snprintf(out, outlen, "%s %s/%s %s: %s (baseline %s, %lld/%lld)",
 		    w, a->watch, a->entity, a->signal, v, b, a->errors,
 		    a->requests);
+	} else if (a->rule[0] != '\0') {
+		snprintf(out, outlen, "%s %s/%s %s: %s", w, a->watch,
+		    a->entity, a->signal, alert_why(a, why, sizeof why));
 	} else {
 		snprintf(out, outlen, "%s %s/%s %s: %.6g (median %.6g, "
 		    "score %.3g)", w, a->watch, a->entity, a->signal, a->value,

@@ -871,6 +871,7 @@ watch_invalidate(struct watch *w)
 		for (k = 0; k < w->ents[i]->nseries; k++) {
 			robust_free(w->ents[i]->series[k].rob);
 			w->ents[i]->series[k].rob = NULL;
+			w->ents[i]->series[k].primed = 0;
 		}
 	}
 }

@@ -33,8 +33,11 @@ struct watch_series {
 	struct detector_alert st;
 	double		 last_value, last_baseline;
 	/* metric watch: the detector, fed in time order across cycles */
-	struct robust	*rob;		/* NULL: rebuilt from the store */
-	int64_t		 rob_t;		/* newest period fed */
+	int		 primed;	/* 0: rebuilt from the store */
+	struct robust	*rob;		/* detector = robust */
+	int64_t		 rob_t;		/* newest period fed (with a value) */
+	const char	*why_rule;	/* of the last alert; NULL none */
+	double		 why_lo, why_hi;
 };
 
 /*

