@@ -173,6 +173,7 @@ struct config {
 	int64_t			 interval;
 	int64_t			 lag;
 	int64_t			 reread;
+	int64_t			 discovery;	/* ListMetrics refresh */
 	enum log_level		 log_level;
 	enum config_log_format	 log_format;
 	struct config_listen	 metrics_listen;

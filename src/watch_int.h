@@ -50,6 +50,7 @@ struct watch_entity {
 	const struct metricdefs_listing *l;	/* NULL: metric watch */
 	const char	*dimv[2];	/* values of l->dims; [0] may be name */
 	char		*dimbuf;	/* dimv storage when not name */
+	struct cw_metric *mident;	/* a fleet metric watch's series */
 	int		 variant;	/* apigw: 0 REST, 1 HTTP API */
 	unsigned	 dens;		/* denominator metrics discovered */
 	const char	*mnames[WATCH_MAX_METRICS];	/* static strings */
@@ -64,6 +65,7 @@ struct watch_entity {
 	int64_t		 polled;	/* last cycle that fetched it */
 	int64_t		 traffic;	/* newest period with requests */
 	int64_t		 saved_boot, saved_polled, saved_traffic;
+	int64_t		 mfend;		/* metric: fine window end fetched */
 	/* this cycle */
 	int		 poll;
 	int		 bootstrap;
@@ -106,6 +108,8 @@ struct watch {
 	struct detector_params		 dp;
 	struct robust_params		 rp;
 	struct cw_metric		 ident;		/* metric watch */
+	int				 fleet;		/* metric watch with
+							   dimension globs */
 
 	struct watch_entity		**ents;
 	size_t				 nents;

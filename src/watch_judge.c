@@ -633,6 +633,8 @@ judge_metric(struct watch *w, struct watch_entity *e, struct watch_series *s,
 		dp.period_seconds = cw->period;
 		dp.requests = dp.errors = -1;
 		dp.value = cs->values[i];
+		if (cs->ts[i] > e->traffic)
+			e->traffic = cs->ts[i];	/* pace: idle without data */
 		if (store_datapoint_put(w->store, cw->name, e->name,
 		    s->def->signal, &dp) == -1) {
 			judge_dberr(w, err, errlen);
@@ -824,6 +826,7 @@ watch_commit(struct watch *w, char *err, size_t errlen)
 				if (judge_metric(w, e, s, batch, err,
 				    errlen) == -1)
 					goto fail;
+				e->mfend = w->fend;
 				continue;
 			}
 			if (e->bootstrap && judge_bootstrap(w, e, s, err,

@@ -170,7 +170,103 @@ try:
                         iso(T0 + 5 * DAY), '--to', iso(T0 + 6 * DAY)], e)
     t.ok(rc == 0 and 'static: ' in out and 'above 130' in out,
          'backtest text: the rule and the bound', out + err)
+
+    # 5. polled at its period: a 5-minute metric is 8,760 metrics a month
+    rc, out, err = run(['-c', c, 'config', 'cost'], e)
+    line = [x for x in out.splitlines() if x.startswith('hourly ')]
+    t.ok(rc == 0 and line and ' 8760 ' in line[0] and
+         'polled once per period' in out,
+         'config cost: a 5-minute metric watch costs 8760 metrics a month',
+         out + err)
 finally:
+    sim.stop()
+
+
+def fleet_series(fn, value, now):
+    return series('Lat', lambda t: value + noise(t, fn), 0, dim=fn) | {
+        'dimensions': [{'Name': 'Fn', 'Value': fn}], 'period': 60,
+        'points': [[x, value + noise(x, fn)]
+                   for x in range(now - now % 60 - 3 * 3600,
+                                  now + 3600, 60)]}
+
+
+def rows(db, sql):
+    import sqlite3
+    try:
+        c = sqlite3.connect('file:%s?mode=ro' % db, uri=True, timeout=5)
+        try:
+            return c.execute(sql).fetchall()
+        finally:
+            c.close()
+    except sqlite3.Error:
+        return []
+
+
+def wait_for(cond, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.2)
+    return cond()
+
+
+# 6. a glob watch discovers new series while it runs (no restart)
+now = int(time.time())
+base = scenario([fleet_series('fn-a', 100, now),
+                 fleet_series('fn-b', 100, now),
+                 fleet_series('fn-b-canary', 9000, now)], None)
+del base['clock']                   # the daemon runs on the real clock
+sp = os.path.join(d, 'fleet.json')
+with open(sp, 'w') as f:
+    json.dump(base, f)
+sim = Sim(sp)
+proc = None
+try:
+    state = os.path.join(d, 'fleet.db')
+    c = write(os.path.join(d, 'fleet.conf'),
+              '[cwguard]\nstate = %s\ninterval = 1s\nlag = 0s\n'
+              'reread = 2m\ndiscovery = 2s\n[aws]\nregion = us-east-1\n'
+              '[watch fleet]\nkind = metric\nnamespace = App\n'
+              'metric = Lat\ndimensions = Fn=*\nexclude = Fn=*-canary\n'
+              'period = 1m\nbaseline = 1h\ndetector = static\n'
+              'above = 1000\n[sink hook]\ntype = webhook\n'
+              'url = %s/hooks/fleet\n' % (state, sim.url))
+    e = clean_env(AWS_ACCESS_KEY_ID=KEY[0], AWS_SECRET_ACCESS_KEY=KEY[1],
+                  AWS_ENDPOINT_URL=sim.url, TMPDIR=tmp)
+    import subprocess
+    from cwgtest import CWGUARD
+    log = open(os.path.join(d, 'fleet.log'), 'w+')
+    proc = subprocess.Popen([CWGUARD, '-c', c, 'run'], env=e, stdout=log,
+                            stderr=log)
+    q = "SELECT DISTINCT entity FROM series WHERE watch = 'fleet'"
+    got = wait_for(lambda: sorted(r[0] for r in rows(state, q))
+                   if len(rows(state, q)) >= 2 else None, 30)
+    t.ok(got == ['fn-a', 'fn-b'], 'fleet: the glob discovers fn-a and '
+         'fn-b, the excluded canary is not watched', got)
+    base['metrics'].append(fleet_series('fn-c', 5000, now))
+    sim.ctl('POST', 'scenario', base)
+    got = wait_for(lambda: 'fn-c' in [r[0] for r in rows(state, q)], 30)
+    t.ok(got, 'fleet: a new series is discovered and judged without a '
+         'restart', rows(state, q))
+
+    def fired():
+        return [h for h in sim.ctl('GET', 'hooks')
+                if 'fn-c' in h.get('body', '')]
+    hk = wait_for(fired, 30)
+    t.ok(hk and '"rule":"static"' in hk[0]['body'].replace(' ', '') and
+         'fn-b-canary' not in ''.join(h.get('body', '') for h in
+                                      sim.ctl('GET', 'hooks')),
+         'fleet: the new series fires on its own (static above), the '
+         'excluded one never', hk)
+finally:
+    if proc is not None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except Exception:
+            proc.kill()
     sim.stop()
     shutil.rmtree(d, ignore_errors=True)
 sys.exit(t.done())
