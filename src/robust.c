@@ -31,7 +31,7 @@
 #include "xmalloc.h"
 
 #define ROBUST_MAGIC	0x52425354u	/* "RBST" */
-#define ROBUST_VERSION	3u
+#define ROBUST_VERSION	4u
 #define MAD_TO_SIGMA	1.4826
 #define ROBUST_SMOOTH_MAX 16
 #define ROBUST_LEVEL_MAX 32
@@ -59,6 +59,12 @@ struct robust_state {
 	uint8_t		 slot_head[ROBUST_SLOTS];
 	uint8_t		 slot_count[ROBUST_SLOTS];
 	double		 slot[ROBUST_SLOTS][ROBUST_SLOT_DEPTH];
+	uint8_t		 phase_head[ROBUST_PHASES];
+	uint8_t		 phase_count[ROBUST_PHASES];
+	double		 phase[ROBUST_PHASES][ROBUST_PHASE_DEPTH];
+	double		 resid;		/* value - reference of the last
+					   judged value, for remember() */
+	int32_t		 has_resid;
 };
 
 struct robust {
@@ -85,6 +91,8 @@ robust_params_default(struct robust_params *p)
 	p->level_len = 8;
 	p->level_window = 256;
 	p->novelty = 2000;
+	p->phase_min = 12;
+	p->phase_offset = 2.0;
 }
 
 int
@@ -129,6 +137,10 @@ robust_params_check(const struct robust_params *p, char *err, size_t errlen)
 		why = "novelty_min out of range";
 	else if (!(p->diff_threshold >= 0) || !isfinite(p->diff_threshold))
 		why = "diff_threshold must be >= 0";
+	else if (p->phase_min < 0 || p->phase_min > ROBUST_PHASE_DEPTH)
+		why = "phase_min out of range";
+	else if (!(p->phase_offset >= 0) || !isfinite(p->phase_offset))
+		why = "phase_offset must be >= 0";
 	if (why == NULL)
 		return 0;
 	if (err != NULL && errlen > 0)
@@ -351,8 +363,58 @@ robust_z(double x, double med, double mad, double floor_, double *scalep)
 	return x == med ? 0 : (x > med ? HUGE_VAL : -HUGE_VAL);
 }
 
+static int
+phase_of(time_t t)
+{
+	int64_t	m = ((int64_t)t % 3600) / 60;
+
+	return (int)(m < 0 ? m + 60 : m);
+}
+
+/*
+ * Hourly recurrence: the typical residual (value - reference) at this
+ * minute of the hour, when it is at least phase_offset scales, moves the
+ * reference if the value is closer to it (a spike at minute 20 of every
+ * hour is learned). The residual of x is kept for remember().
+ */
+static void
+judge_phase(struct robust *r, time_t t, double x, struct robust_result *res)
+{
+	struct robust_state	*s = &r->s;
+	double			 v[ROBUST_PHASE_DEPTH], off, zp;
+	int			 ph = phase_of(t), n;
+
+	s->resid = x - res->median;
+	s->has_resid = 1;
+	n = s->phase_count[ph];
+	if (r->p.phase_min == 0 || n < r->p.phase_min || !(res->scale > 0))
+		return;
+	memcpy(v, s->phase[ph], n * sizeof(v[0]));
+	off = median(v, n);
+	if (fabs(off) < r->p.phase_offset * res->scale)
+		return;
+	zp = (x - res->median - off) / res->scale;
+	if (fabs(zp) < fabs(res->score)) {
+		res->score = zp;
+		res->median += off;
+		res->seasonal += 4;
+	}
+}
+
+static void
+judge_ref(struct robust *r, time_t t, double x, struct robust_result *res);
+
 static void
 judge(struct robust *r, time_t t, double x, struct robust_result *res)
+{
+	r->s.has_resid = 0;
+	judge_ref(r, t, x, res);
+	if (res->judged)
+		judge_phase(r, t, x, res);
+}
+
+static void
+judge_ref(struct robust *r, time_t t, double x, struct robust_result *res)
 {
 	struct robust_state	*s = &r->s;
 	double			 v[ROBUST_SLOTS / 24 * ROBUST_SLOT_DEPTH +
@@ -420,6 +482,14 @@ remember(struct robust_state *s, time_t t, double x)
 		s->win_head = 0;
 	if (s->win_count < ROBUST_WINDOW)
 		s->win_count++;
+	if (s->has_resid) {
+		sl = phase_of(t);
+		s->phase[sl][s->phase_head[sl]] = s->resid;
+		s->phase_head[sl] = (s->phase_head[sl] + 1) %
+		    ROBUST_PHASE_DEPTH;
+		if (s->phase_count[sl] < ROBUST_PHASE_DEPTH)
+			s->phase_count[sl]++;
+	}
 	sl = slot_of(t);
 	s->slot[sl][s->slot_head[sl]] = x;
 	s->slot_head[sl] = (s->slot_head[sl] + 1) % ROBUST_SLOT_DEPTH;
@@ -690,6 +760,13 @@ robust_load(struct robust *r, const void *buf, size_t len, char *err,
 		if (s.slot_head[i] >= ROBUST_SLOT_DEPTH ||
 		    s.slot_count[i] > ROBUST_SLOT_DEPTH) {
 			why = "corrupt seasonal profile";
+			goto fail;
+		}
+	}
+	for (i = 0; i < ROBUST_PHASES; i++) {
+		if (s.phase_head[i] >= ROBUST_PHASE_DEPTH ||
+		    s.phase_count[i] > ROBUST_PHASE_DEPTH) {
+			why = "corrupt hourly profile";
 			goto fail;
 		}
 	}
