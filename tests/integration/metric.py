@@ -171,6 +171,34 @@ try:
     t.ok(rc == 0 and 'static: ' in out and 'above 130' in out,
          'backtest text: the rule and the bound', out + err)
 
+    # check = backtest: successive `check` runs every 3 hours over days
+    # 4-6 raise exactly the transitions backtest finds over that range
+    cc = write(os.path.join(d, 'ck.conf'),
+               '[cwguard]\nstate = %s/ck.db\nlag = 0s\n[aws]\n'
+               'region = us-east-1\n' % d + watch('hourly', 'Hourly') +
+               watch('shift', 'Shift') +
+               '[sink hook]\ntype = webhook\nurl = %s/hooks/ck\n' % sim.url)
+    got = []
+    first = T0 + 4 * DAY
+    for k in range(17):
+        now = first + k * 3 * 3600
+        sim.ctl('POST', 'clock', {'now': now})
+        rc, out, err = run(['-c', cc, '--format', 'json', 'check'],
+                           dict(e, CWGUARD_NOW=str(now)))
+        if rc not in (0, 1, 2):
+            got.append(('error', rc, err))
+        got += [(a['watch'], a['status'], a['at'], a.get('rule'))
+                for a in alerts(out) if not a.get('repeat')]
+    rc, out, err = run(['-c', cc, '--format', 'json', 'backtest', '--from',
+                        iso(first - 600), '--to', iso(now)], e)
+    want = [(a['watch'], a['status'], a['at'], a.get('rule'))
+            for a in alerts(out) if not a.get('repeat')]
+    t.ok(rc == 0 and sorted(got) == sorted(want) and
+         [w for w in want if w[0] == 'shift'],
+         'check every 3 hours raises exactly what backtest does '
+         '(%d transitions, the level shift among them)' % len(want),
+         'check: %s\nbacktest: %s' % (sorted(got), sorted(want)))
+
     # 5. polled at its period: a 5-minute metric is 8,760 metrics a month
     rc, out, err = run(['-c', c, 'config', 'cost'], e)
     line = [x for x in out.splitlines() if x.startswith('hourly ')]
