@@ -702,6 +702,139 @@ done:
 	return rc;
 }
 
+/* P(N <= n) for N ~ Poisson(lambda). */
+static double
+judge_poisson_low(double n, double lambda)
+{
+	double	term, sum, k;
+
+	if (lambda <= 0)
+		return 1;
+	if (n > 5000)	/* normal approximation, continuity corrected */
+		return 0.5 * erfc(-(n + 0.5 - lambda) / sqrt(2 * lambda));
+	term = exp(-lambda);
+	sum = term;
+	for (k = 1; k <= n; k++) {
+		term *= lambda / k;
+		sum += term;
+	}
+	return sum < 1 ? sum : 1;
+}
+
+/*
+ * Signal drop of a count watch: the requests of every due period (no
+ * datapoint is 0 requests) against what the same hour of the day had on
+ * the last 7 days (the median over the days with a rollup, at least 3,
+ * per period). Only busy hours are judged (expected >= min_requests);
+ * a period is anomalous when it has at most expected / min_ratio
+ * requests and the Poisson lower tail is below alpha. for,
+ * resolve_after and repeat as for the other signals.
+ */
+static int
+judge_drop(struct watch *w, struct watch_entity *e, struct watch_series *s,
+    struct alert_batch *batch, char *err, size_t errlen)
+{
+	const struct config_watch	*cw = w->cw;
+	struct judge_buf		 b;
+	struct store_datapoint		 dp;
+	struct store_rollup		 r;
+	struct judge_why		 y;
+	enum detector_transition	 tr;
+	double				 day[7], expect = NAN, n, pv;
+	int64_t				 P = cw->period, p, hour, cached = -1;
+	size_t				 i;
+	int				 k, nd, rc = -1, bad, judged;
+
+	memset(&b, 0, sizeof b);
+	judge_buf_load(&b, &w->dfine, e->qfine, s,
+	    (size_t)((w->fend - w->fstart) / P));
+	for (i = 0; i < b.count; i++) {
+		p = w->fstart + (int64_t)i * P;
+		n = b.hn[i] ? (double)llround(b.n[i]) : 0;
+		if (b.hn[i] && n > 0 && p > e->traffic)
+			e->traffic = p;
+		if (!w->backtest && b.hn[i]) {
+			memset(&dp, 0, sizeof dp);
+			dp.period_start = p;
+			dp.period_seconds = P;
+			dp.requests = (int64_t)n;
+			dp.errors = 0;
+			dp.value = NAN;
+			if (store_datapoint_put(w->store, cw->name, e->name,
+			    s->def->signal, &dp) == -1) {
+				judge_dberr(w, err, errlen);
+				goto done;
+			}
+		}
+		hour = judge_floor(p, 3600);
+		if (judge_due(w, s, p)) {
+			if (hour != cached) {
+				nd = 0;
+				for (k = 1; k <= 7; k++) {
+					if (store_rollup_get(w->store, cw->name,
+					    e->name, s->def->signal, hour -
+					    (int64_t)k * 86400, &r) == -1) {
+						judge_dberr(w, err, errlen);
+						goto done;
+					}
+					if (r.requests > 0)
+						day[nd++] = (double)r.requests;
+				}
+				/* insertion sort: 7 values */
+				for (k = 1; k < nd; k++) {
+					double	v = day[k];
+					int	j = k - 1;
+
+					for (; j >= 0 && day[j] > v; j--)
+						day[j + 1] = day[j];
+					day[j + 1] = v;
+				}
+				expect = nd < 3 ? NAN : (nd % 2 ? day[nd / 2] :
+				    (day[nd / 2 - 1] + day[nd / 2]) / 2) *
+				    (double)P / 3600;
+				cached = hour;
+			}
+			judged = isfinite(expect) && expect >= cw->min_requests;
+			pv = judged ? judge_poisson_low(n, expect) : 1;
+			bad = judged && n * cw->min_ratio <= expect &&
+			    pv < cw->alpha;
+			if (judged)
+				w->stats.judged++;
+			tr = judge_metric_step(w, &s->st, p, judged, bad, bad);
+			s->changed = 1;
+			s->last_value = n;
+			if (judged)
+				s->last_baseline = expect;
+			if (tr == DETECTOR_TR_FIRING ||
+			    tr == DETECTOR_TR_REPEAT ||
+			    tr == DETECTOR_TR_RESOLVED) {
+				y.value = n;
+				y.baseline = expect;
+				y.score = pv;
+				y.lo = expect / cw->min_ratio;
+				y.hi = NAN;
+				y.rule = "drop";
+				judge_metric_alert(w, e, s, tr, p, &y, batch);
+			}
+		}
+		if (!w->backtest || !b.hn[i])
+			continue;
+		/* backtest: rollups grow period by period, after judging */
+		memset(&r, 0, sizeof r);
+		r.hour = hour;
+		r.requests = (int64_t)n;
+		if (store_rollup_add(w->store, cw->name, e->name,
+		    s->def->signal, &r) == -1) {
+			judge_dberr(w, err, errlen);
+			goto done;
+		}
+	}
+	rc = 0;
+done:
+	judge_buf_free(&b);
+	return rc;
+}
+
 static int
 judge_persist(struct watch *w, struct watch_entity *e, char *err,
     size_t errlen)
@@ -832,6 +965,13 @@ watch_commit(struct watch *w, char *err, size_t errlen)
 			if (e->bootstrap && judge_bootstrap(w, e, s, err,
 			    errlen) == -1)
 				goto fail;
+			if (s->inum == s->iden) {
+				/* drop: requests against their own past */
+				if (judge_drop(w, e, s, batch, err,
+				    errlen) == -1)
+					goto fail;
+				continue;
+			}
 			if (judge_count(w, e, s, batch, err, errlen) == -1)
 				goto fail;
 		}

@@ -24,6 +24,8 @@ KEY = ('AKIDSIMBASIC0000001', 'simSecretBasic/0000000000000000000000001')
 SH0, SH1 = T0 + 5 * DAY + 7200, T0 + 5 * DAY + 7200 + 3 * 3600
 # a gap of an hour in the Gappy series on day 2
 GAP0, GAP1 = T0 + 2 * DAY + 3600, T0 + 2 * DAY + 7200
+# the busy function gets no requests for 30 minutes on day 8
+DR0, DR1 = T0 + 8 * DAY + 3600, T0 + 8 * DAY + 5400
 
 
 def iso(t):
@@ -55,6 +57,21 @@ def series(name, f, days, dim='a', skip=None):
                        if skip is None or not skip(t)]}
 
 
+def busy(name):
+    """A Lambda function with ~600 invocations a minute (a daily wave)
+    and ~1% errors, nothing between DR0 and DR1."""
+    import math
+
+    def f(t):
+        inv = 600 * (1 + 0.5 * math.sin(2 * math.pi * (t % DAY) / DAY))
+        inv = round(inv + 20 * noise(t, 'b'))
+        return inv if name == 'Invocations' else round(inv / 100)
+    return {'namespace': 'AWS/Lambda', 'name': name, 'period': 60,
+            'dimensions': [{'Name': 'FunctionName', 'Value': 'busy'}],
+            'points': [[t, f(t)] for t in range(T0, T0 + 9 * DAY, 60)
+                       if not DR0 <= t < DR1]}
+
+
 def scenario(metrics, clock):
     return {'account_id': '123456789012', 'region': 'us-east-1',
             'clock': clock,
@@ -82,7 +99,8 @@ with open(sp, 'w') as f:
         series('Hourly', hourly, 14),
         series('Shift', shift, 7),
         series('Gappy', lambda t: 50 + 2 * noise(t, 'g'), 4,
-               skip=lambda t: GAP0 <= t < GAP1)], T0 + 14 * DAY), f)
+               skip=lambda t: GAP0 <= t < GAP1),
+        busy('Invocations'), busy('Errors')], T0 + 14 * DAY), f)
 sim = Sim(sp)
 try:
     tmp = os.path.join(d, 'tmp')
@@ -170,6 +188,26 @@ try:
                         iso(T0 + 5 * DAY), '--to', iso(T0 + 6 * DAY)], e)
     t.ok(rc == 0 and 'static: ' in out and 'above 130' in out,
          'backtest text: the rule and the bound', out + err)
+
+    # signal drop: a busy function without requests fires and resolves
+    cd = write(os.path.join(d, 'drop.conf'),
+               '[cwguard]\nstate = %s/drop.db\n[aws]\nregion = us-east-1\n'
+               '[watch fns]\nkind = lambda\nfunctions = busy\n'
+               'signals = errors, drop\nperiod = 5m\n' % d)
+    rc, out, err = run(['-c', cd, '--format', 'json', 'backtest', '--from',
+                        iso(T0 + 7 * DAY), '--to', iso(T0 + 9 * DAY)], e,
+                       timeout=300)
+    s = [a for a in alerts(out) if not a.get('repeat')]
+    t.ok(rc == 0 and [(a['signal'], a['status'], a['at']) for a in s] ==
+         [('drop', 'firing', iso(DR0 + 2 * P)),
+          ('drop', 'resolved', iso(DR1 + 5 * P))],
+         'drop: no requests for 30 minutes fires after 2 periods and '
+         'resolves 5 periods after traffic is back; errors stay quiet',
+         (rc, err, s))
+    t.ok(s and s[0].get('rule') == 'drop' and s[0].get('value') == 0 and
+         s[0].get('baseline', 0) > 1000,
+         'drop: the alert carries 0 requests against the baseline of the '
+         'same hour', s)
 
     # check = backtest: successive `check` runs every 3 hours over days
     # 4-6 raise exactly the transitions backtest finds over that range
