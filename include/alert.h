@@ -141,7 +141,8 @@ const char *alert_severity(const struct alert *);
  * Why a metric watch's alert fired, one line: the rule, the value, what it
  * was compared with ("z-score: 95 outside 10.7 .. 27.1 (median 19.9,
  * score 18.5)", "static: 95 above 90", "absence: no datapoint for 20m
- * (missing_after 15m)"); "" for other alerts. Returns out.
+ * (missing_after 15m)", "drop: 0 requests, at most 1000 of 3000 expected
+ * (p 1e-300)"); "" for other alerts. Returns out.
  */
 char	*alert_why(const struct alert *, char *out, size_t outlen);
 /* One line, UTF-8, no control bytes: "FIRING api/orders 5xx: 12% ...". */

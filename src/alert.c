@@ -379,8 +379,12 @@ alert_why(const struct alert *a, char *out, size_t outlen)
 	if (strcmp(a->rule, "absence") == 0) {
 		fmt_dur(a->value, d1, sizeof d1);
 		fmt_dur(a->band_hi, d2, sizeof d2);
-		snprintf(out, outlen, "absence: no datapoint for %s "
-		    "(missing_after %s)", d1, d2);
+		if (a->value > 0)
+			snprintf(out, outlen, "absence: no datapoint for %s "
+			    "(missing_after %s)", d1, d2);
+		else
+			snprintf(out, outlen, "absence: datapoints again "
+			    "(missing_after %s)", d2);
 	} else if (strcmp(a->rule, "static") == 0) {
 		if (isfinite(a->band_hi) && a->value > a->band_hi)
 			snprintf(out, outlen, "static: %.6g above %.6g",
@@ -388,9 +392,20 @@ alert_why(const struct alert *a, char *out, size_t outlen)
 		else if (isfinite(a->band_lo) && a->value < a->band_lo)
 			snprintf(out, outlen, "static: %.6g below %.6g",
 			    a->value, a->band_lo);
+		else if (!isfinite(a->band_lo))
+			snprintf(out, outlen, "static: %.6g not above %.6g",
+			    a->value, a->band_hi);
+		else if (!isfinite(a->band_hi))
+			snprintf(out, outlen, "static: %.6g not below %.6g",
+			    a->value, a->band_lo);
 		else
 			snprintf(out, outlen, "static: %.6g within %.6g .. "
 			    "%.6g", a->value, a->band_lo, a->band_hi);
+	} else if (strcmp(a->rule, "drop") == 0) {
+		snprintf(out, outlen, "drop: %.6g requests, %s %.6g of %.6g "
+		    "expected (p %.2g)", a->value, a->value <= a->band_lo ?
+		    "at most" : "more than", a->band_lo, a->baseline,
+		    a->score);
 	} else
 		snprintf(out, outlen, "%s: %.6g %s %.6g .. %.6g (median %.6g, "
 		    "score %.3g)", a->rule, a->value, a->value < a->band_lo ||

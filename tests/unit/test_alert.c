@@ -835,6 +835,22 @@ test_metric_why(void)
 	util_strlcpy(a.rule, "absence", sizeof a.rule);
 	is_str(alert_why(&a, line, sizeof line), "absence: no datapoint for "
 	    "20m (missing_after 15m)", "why: absence");
+	a.value = 0;
+	is_str(alert_why(&a, line, sizeof line), "absence: datapoints again "
+	    "(missing_after 15m)", "why: absence resolved");
+	a.value = 128;
+	a.band_lo = NAN;
+	a.band_hi = 130;
+	util_strlcpy(a.rule, "static", sizeof a.rule);
+	is_str(alert_why(&a, line, sizeof line), "static: 128 not above 130",
+	    "why: static resolved");
+	util_strlcpy(a.rule, "drop", sizeof a.rule);
+	a.value = 0;
+	a.baseline = 3000;
+	a.band_lo = 1000;
+	a.score = 1e-300;
+	is_str(alert_why(&a, line, sizeof line), "drop: 0 requests, at most "
+	    "1000 of 3000 expected (p 1e-300)", "why: drop");
 	spike(&a, "orders");
 	is_str(alert_why(&a, line, sizeof line), "", "why: none for a count "
 	    "watch");
