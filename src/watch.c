@@ -1144,7 +1144,7 @@ watch_fetch(struct watch *w)
 	int64_t			 P = cw->period, reread, start, lo, ctx, t;
 	struct cw_stream	 st;
 	size_t			 i;
-	int			 k, isnew, metric;
+	int			 k, isnew, metric, defer;
 	char			 err[256];
 
 	metric = cw->kind == CONFIG_WATCH_METRIC;
@@ -1160,17 +1160,32 @@ watch_fetch(struct watch *w)
 	start = w->judge_from;
 	lo = w->fend - WATCH_CATCHUP_MAX;
 	w->stats.idle = 0;
+	defer = 0;
 	for (i = 0; i < w->nents; i++) {
 		e = w->ents[i];
 		if (watch_load(w, e, err, sizeof err) == -1) {
 			watch_finish(w, 0, err);
 			return;
 		}
+		/*
+		 * A fleet metric watch that found new series fetches their
+		 * history alone this cycle (once per discovery): the fine
+		 * window is shared, and a thousand old series need not be
+		 * fetched for 21 days because one is new.
+		 */
+		if (metric && w->fleet && !w->backtest && e->boot == 0 &&
+		    w->deferred_at != w->disc_at)
+			defer = 1;
+	}
+	if (defer)
+		w->deferred_at = w->disc_at;
+	for (i = 0; i < w->nents; i++) {
+		e = w->ents[i];
 		isnew = e->boot == 0 || w->backtest;
 		e->bootstrap = isnew;
 		e->poll = 1;
 		e->idle = 0;
-		if (metric && !isnew && e->mfend >= w->fend) {
+		if (metric && !isnew && (defer || e->mfend >= w->fend)) {
 			/* polled at its period: no new final period yet */
 			e->poll = 0;
 			continue;

@@ -114,6 +114,8 @@ struct watch {
 	struct watch_entity		**ents;
 	size_t				 nents;
 	time_t				 disc_at;	/* 0: never */
+	time_t				 deferred_at;	/* disc_at of the last
+							   new-series-only fetch */
 	/* discovery in flight */
 	struct watch_entity		**nents_new;
 	size_t				 nnew;

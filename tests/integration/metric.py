@@ -312,10 +312,15 @@ try:
     t.ok(got == ['fn-a', 'fn-b'], 'fleet: the glob discovers fn-a and '
          'fn-b, the excluded canary is not watched', got)
     base['metrics'].append(fleet_series('fn-c', 5000, now))
-    sim.ctl('POST', 'scenario', base)
+    sim.ctl('POST', 'scenario', base)   # (resets the simulator's stats)
     got = wait_for(lambda: 'fn-c' in [r[0] for r in rows(state, q)], 30)
     t.ok(got, 'fleet: a new series is discovered and judged without a '
          'restart', rows(state, q))
+    mpc = sim.ctl('GET', 'stats').get('cloudwatch', {}).get(
+        'metrics_per_call', [])
+    # (a poll of the two old ones may come first, at a minute boundary)
+    t.ok([x for x in mpc if x != 2][:1] == [1], 'fleet: the new series\' '
+         'history is fetched alone, not with the old series', mpc)
 
     def fired():
         return [h for h in sim.ctl('GET', 'hooks')
