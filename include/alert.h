@@ -43,15 +43,16 @@ struct alert {
 	double			 p_value;	/* NAN for metric watches */
 	double			 score;		/* robust z; NAN for count watches */
 	double			 band_lo, band_hi; /* metric: the normal band
-						   the value was compared with
-						   (NAN: none, e.g. static above) */
+						   the value was compared
+						   with (NAN: open end) */
 	long long		 errors;	/* -1 when not a count watch */
 	long long		 requests;
 	/* secret */
 	char			 source[ALERT_NAME_MAX];	/* [logs NAME] */
-	char			 rule[64];	/* also a metric watch's rule:
-						   z-score, level shift, novelty,
-						   change, static, absence */
+	char			 rule[64];	/* also a metric watch's
+						   rule: z-score, level
+						   shift, novelty, change,
+						   static, absence, drop */
 	char			 log_group[ALERT_NAME_MAX * 2];
 	char			 log_stream[ALERT_NAME_MAX * 2];
 	char			 path[ALERT_NAME_MAX * 2];	/* scan/audit */

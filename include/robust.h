@@ -72,14 +72,15 @@ struct robust_params {
 						   against the recent changes, this
 						   high and above every one of the
 						   last `novelty`; 0 = off */
-	int			 phase_min;	/* hourly recurrence: once the
-						   minute of the hour has this many
-						   residuals (value - reference), a
-						   typical offset of at least
-						   phase_offset scales is added to
-						   the reference when that explains
-						   the value better; 0 = off,
-						   0..ROBUST_PHASE_DEPTH */
+	int			 phase_min;	/* hourly recurrence: once
+						   the minute of the hour has
+						   this many residuals (value
+						   - reference), their median,
+						   if at least phase_offset
+						   scales, is added to the
+						   reference when that
+						   explains the value better;
+						   0 = off, 0..24 */
 	double			 phase_offset;	/* in scales, >= 0 */
 };
 

@@ -317,9 +317,11 @@ alert_to_cjson(const struct alert *a)
 			if (band == NULL)
 				fatal("alert: out of memory");
 			cJSON_AddItemToArray(band, isfinite(a->band_lo) ?
-			    cJSON_CreateNumber(a->band_lo) : cJSON_CreateNull());
+			    cJSON_CreateNumber(a->band_lo) :
+			    cJSON_CreateNull());
 			cJSON_AddItemToArray(band, isfinite(a->band_hi) ?
-			    cJSON_CreateNumber(a->band_hi) : cJSON_CreateNull());
+			    cJSON_CreateNumber(a->band_hi) :
+			    cJSON_CreateNull());
 		}
 		if (a->rule[0] != '\0')
 			cJSON_AddStringToObject(j, "rule", a->rule);

@@ -670,7 +670,7 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 	} else
 		s->in_event = 0;
 	if (res.judged) {
-		/* the band of x (or of the level) that the rule takes as normal */
+		/* the band of x (or the level) the rule takes as normal */
 		res.value = x;
 		res.ref = res.median;
 		bar = r->p.threshold;
@@ -691,7 +691,7 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 			res.band_lo = dref - bar * dscale;
 			res.band_hi = dref + bar * dscale;
 		} else {
-			/* smoothed: k * score = raw + prev, raw = (x - m) / s */
+			/* k * score = raw + prev, raw = (x - m) / scale */
 			res.band_lo = res.median + (-k * bar - prev) *
 			    res.scale;
 			res.band_hi = res.median + (k * bar - prev) *

@@ -361,7 +361,8 @@ watch_mlisted(struct watch *w, const struct cw_metric_list *list)
 			dn[eq - *d] = '\0';
 			if (len < sizeof name)
 				len += snprintf(name + len, sizeof name - len,
-				    "%s%s", len ? "/" : "", cw_metric_dim(m, dn));
+				    "%s%s", len ? "/" : "",
+				    cw_metric_dim(m, dn));
 		}
 		if (name[0] == '\0' || watch_hash_find(w, name, 0) != NULL)
 			continue;

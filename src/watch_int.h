@@ -115,7 +115,8 @@ struct watch {
 	size_t				 nents;
 	time_t				 disc_at;	/* 0: never */
 	time_t				 deferred_at;	/* disc_at of the last
-							   new-series-only fetch */
+							   fetch of new series
+							   alone */
 	/* discovery in flight */
 	struct watch_entity		**nents_new;
 	size_t				 nnew;

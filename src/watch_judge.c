@@ -644,7 +644,8 @@ judge_metric(struct watch *w, struct watch_entity *e, struct watch_series *s,
 	if (!s->primed) {
 		if (cw->detector == CONFIG_DETECTOR_ROBUST &&
 		    (s->rob = robust_new(&w->rp)) == NULL) {
-			snprintf(err, errlen, "robust detector: bad parameters");
+			snprintf(err, errlen, "robust detector: bad "
+			    "parameters");
 			goto done;
 		}
 		s->rob_t = INT64_MIN;
