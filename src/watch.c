@@ -909,6 +909,27 @@ watch_meta_key(const struct watch *w, const struct watch_entity *e,
 	    e->name);
 }
 
+void
+watch_why_key(const struct watch *w, const struct watch_entity *e,
+    const struct watch_series *s, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "why:watch:%s:%d:%s:%s", w->cw->name, e->variant,
+	    e->name, s->def->signal);
+}
+
+const char *
+watch_why_rule(const char *name)
+{
+	static const char *const rules[] = { "z-score", "level shift",
+	    "novelty", "change", "static", "absence", "drop", NULL };
+	size_t	i;
+
+	for (i = 0; rules[i] != NULL; i++)
+		if (strcmp(rules[i], name) == 0)
+			return rules[i];
+	return NULL;
+}
+
 /*
  * Reads the entity's persisted pace and the alert state of its series,
  * once: the daemon holds the lock and writes them itself, so what it
@@ -920,8 +941,9 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 {
 	struct store_alert	 sa;
 	struct watch_series	*s;
-	char			 key[STORE_NAME_MAX], val[256];
+	char			 key[STORE_NAME_MAX], val[256], rule[64];
 	long long		 b = 0, p = 0, t = 0;
+	double			 lo, hi;
 	int			 i, rc;
 
 	for (i = 0; i < e->nseries; i++)
@@ -955,6 +977,21 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 			s->st.last_period = sa.last_period;
 			s->last_value = sa.last_value;
 			s->last_baseline = sa.last_baseline;
+		}
+		s->why_rule = NULL;
+		s->why_dirty = 0;
+		if (rc != 1 || (s->st.state != DETECTOR_ST_FIRING &&
+		    s->st.state != DETECTOR_ST_PENDING))
+			continue;
+		/* the rule and band of an open alert, for check */
+		watch_why_key(w, e, s, key, sizeof key);
+		if ((rc = store_meta_get(w->store, key, val,
+		    sizeof val)) == -1)
+			goto fail;
+		if (rc == 1 && sscanf(val, "%lf %lf %63[^\n]", &lo, &hi,
+		    rule) == 3 && (s->why_rule = watch_why_rule(rule)) != NULL) {
+			s->why_lo = lo;
+			s->why_hi = hi;
 		}
 	}
 	e->saved_boot = e->boot;

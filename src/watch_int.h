@@ -38,6 +38,7 @@ struct watch_series {
 	int64_t		 rob_t;		/* newest period fed (with a value) */
 	const char	*why_rule;	/* of the last alert; NULL none */
 	double		 why_lo, why_hi;
+	int		 why_dirty;	/* to persist (meta "why:") */
 };
 
 /*
@@ -159,5 +160,13 @@ int	 watch_row_get(const struct watch_row *, size_t i, int64_t *v);
 /* Meta key of an entity into out. */
 void	 watch_meta_key(const struct watch *, const struct watch_entity *,
 	    char *out, size_t outlen);
+/*
+ * A metric series' last alert rule and band in the meta table (key
+ * "why:" + entity key + ":" + signal, value "LO HI RULE"), so that a later
+ * `check` names them: the key into out; the rule's static name, or NULL.
+ */
+void	 watch_why_key(const struct watch *, const struct watch_entity *,
+	    const struct watch_series *, char *out, size_t outlen);
+const char *watch_why_rule(const char *);
 
 #endif

@@ -494,6 +494,7 @@ judge_metric_alert(struct watch *w, struct watch_entity *e,
 	s->why_rule = y->rule;
 	s->why_lo = y->lo;
 	s->why_hi = y->hi;
+	s->why_dirty = 1;
 	if (w->report != NULL)
 		alert_batch_add(w->report, &a, w->cw->sink_ptrs);
 	if (batch != NULL)
@@ -864,6 +865,14 @@ judge_persist(struct watch *w, struct watch_entity *e, char *err,
 		if (store_alert_put(w->store, &sa) == -1)
 			return judge_dberr(w, err, errlen);
 		s->found = 1;
+		if (s->why_dirty && s->why_rule != NULL && !w->backtest) {
+			watch_why_key(w, e, s, key, sizeof key);
+			snprintf(val, sizeof val, "%.17g %.17g %s", s->why_lo,
+			    s->why_hi, s->why_rule);
+			if (store_meta_put(w->store, key, val) == -1)
+				return judge_dberr(w, err, errlen);
+			s->why_dirty = 0;
+		}
 	}
 	if (w->backtest)
 		return 0;

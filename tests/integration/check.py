@@ -6,6 +6,7 @@ The clock is pinned with CWGUARD_NOW (and the simulator's clock)."""
 import copy
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -348,6 +349,12 @@ try:
     a = al.get(('api', 'orders-api/prod', '5xx'), {})
     t.ok(a.get('errors') == 150 and a.get('at') == '2026-01-01T00:20:00Z',
          'kinds: apigw counts 5XXError over Count, at = end of period', a)
+    ck = [j for j in jlines(out) if j['type'] == 'check']
+    msg = ck[0].get('message', '') if ck else ''
+    t.ok(re.search(r'cpu/i-0123456789abcdef0 value firing \(95 vs [0-9.]+, '
+                   r'band [0-9.]+ \.\. [0-9.]+, z-score\)', msg),
+         'kinds: a later check still names the metric alert\'s band and '
+         'rule (kept in the state database)', msg)
     # 11. a logs source: a new secret finding is CRITICAL, once
     sc = load('logs-secrets.json')
     sc['credentials'].append({'access_key_id': KEY[0],
