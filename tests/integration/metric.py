@@ -215,6 +215,9 @@ try:
                '[cwguard]\nstate = %s/ck.db\nlag = 0s\n[aws]\n'
                'region = us-east-1\n' % d + watch('hourly', 'Hourly') +
                watch('shift', 'Shift') +
+               watch('high', 'Shift', 'detector = static\nabove = 130\n'
+                     'for = 2\nresolve_after = 3\n') +
+               watch('gone', 'Gappy', 'detector = absence\n') +
                '[sink hook]\ntype = webhook\nurl = %s/hooks/ck\n' % sim.url)
     got = []
     first = T0 + 4 * DAY
@@ -231,10 +234,12 @@ try:
                         iso(first - 600), '--to', iso(now)], e)
     want = [(a['watch'], a['status'], a['at'], a.get('rule'))
             for a in alerts(out) if not a.get('repeat')]
+    kinds = set(w[0] for w in want)
     t.ok(rc == 0 and sorted(got) == sorted(want) and
-         [w for w in want if w[0] == 'shift'],
+         {'shift', 'high', 'gone'} <= kinds,
          'check every 3 hours raises exactly what backtest does '
-         '(%d transitions, the level shift among them)' % len(want),
+         '(%d transitions: the level shift, the static bound, the '
+         'series that stops)' % len(want),
          'check: %s\nbacktest: %s' % (sorted(got), sorted(want)))
 
     # 5. polled at its period: a 5-minute metric is 8,760 metrics a month
