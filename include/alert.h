@@ -42,11 +42,17 @@ struct alert {
 	double			 baseline;	/* p0, or the robust median */
 	double			 p_value;	/* NAN for metric watches */
 	double			 score;		/* robust z; NAN for count watches */
+	double			 band_lo, band_hi; /* metric: the normal band
+						   the value was compared
+						   with (NAN: open end) */
 	long long		 errors;	/* -1 when not a count watch */
 	long long		 requests;
 	/* secret */
 	char			 source[ALERT_NAME_MAX];	/* [logs NAME] */
-	char			 rule[64];
+	char			 rule[64];	/* also a metric watch's
+						   rule: z-score, level
+						   shift, novelty, change,
+						   static, absence, drop */
 	char			 log_group[ALERT_NAME_MAX * 2];
 	char			 log_stream[ALERT_NAME_MAX * 2];
 	char			 path[ALERT_NAME_MAX * 2];	/* scan/audit */
@@ -166,6 +172,14 @@ const char *alert_status_word(const struct alert *, char *out,
 	    size_t outlen);
 /* "critical" (firing spike or secret), "ok" (resolved), "info" (test). */
 const char *alert_severity(const struct alert *);
+/*
+ * Why a metric watch's alert fired, one line: the rule, the value, what it
+ * was compared with ("z-score: 95 outside 10.7 .. 27.1 (median 19.9,
+ * score 18.5)", "static: 95 above 90", "absence: no datapoint for 20m
+ * (missing_after 15m)", "drop: 0 requests, at most 1000 of 3000 expected
+ * (p 1e-300)"); "" for other alerts. Returns out.
+ */
+char	*alert_why(const struct alert *, char *out, size_t outlen);
 /* One line, UTF-8, no control bytes: "FIRING api/orders 5xx: 12% ...". */
 char	*alert_summary(const struct alert *, char *out, size_t outlen);
 /*

@@ -49,7 +49,11 @@ enum config_sink_type {
 };
 enum config_opsgenie_region { CONFIG_OPSGENIE_US = 0, CONFIG_OPSGENIE_EU };
 enum config_log_format { CONFIG_LOG_TEXT = 0, CONFIG_LOG_JSON };
-enum config_detector { CONFIG_DETECTOR_ROBUST = 0 };
+enum config_detector {
+	CONFIG_DETECTOR_ROBUST = 0,
+	CONFIG_DETECTOR_STATIC,		/* above / below */
+	CONFIG_DETECTOR_ABSENCE		/* missing_after */
+};
 enum config_direction {
 	CONFIG_DIRECTION_UP = 0,
 	CONFIG_DIRECTION_DOWN,
@@ -136,6 +140,8 @@ struct config_watch {
 	enum config_detector	 detector;
 	double			 threshold;
 	enum config_direction	 direction;
+	double			 above, below;	/* static; NAN unset */
+	int64_t			 missing_after;	/* absence */
 	char			**sinks;	/* names, as resolved below */
 	struct config_sink	**sink_ptrs;	/* same order, NULL-terminated */
 	char			**labels;	/* "k=v" */
@@ -192,6 +198,7 @@ struct config {
 	int64_t			 interval;
 	int64_t			 lag;
 	int64_t			 reread;
+	int64_t			 discovery;	/* ListMetrics refresh */
 	enum log_level		 log_level;
 	enum config_log_format	 log_format;
 	struct config_listen	 metrics_listen;

@@ -31,6 +31,8 @@
 #define ROBUST_SLOTS		168	/* hour-of-week bins (UTC) */
 #define ROBUST_SLOT_DEPTH	32	/* values kept per bin */
 #define ROBUST_WINDOW		2048	/* trailing window capacity (values) */
+#define ROBUST_PHASES		60	/* minute-of-hour bins */
+#define ROBUST_PHASE_DEPTH	24	/* residuals kept per minute bin */
 
 enum robust_direction {
 	ROBUST_BOTH = 0,
@@ -70,6 +72,16 @@ struct robust_params {
 						   against the recent changes, this
 						   high and above every one of the
 						   last `novelty`; 0 = off */
+	int			 phase_min;	/* hourly recurrence: once
+						   the minute of the hour has
+						   this many residuals (value
+						   - reference), their median,
+						   if at least phase_offset
+						   scales, is added to the
+						   reference when that
+						   explains the value better;
+						   0 = off, 0..24 */
+	double			 phase_offset;	/* in scales, >= 0 */
 };
 
 #define ROBUST_RULE_RECORD	1	/* score beyond threshold, new high/low */
@@ -82,13 +94,29 @@ struct robust_result {
 	double	 median;	/* the reference level used */
 	double	 scale;		/* the scale used: 1.4826 * MAD, floored */
 	int	 judged;	/* 1 if enough history to judge */
-	int	 seasonal;	/* 0 none, 1 hour-of-day pool, 2 hour-of-week */
+	int	 seasonal;	/* 0 none, 1 hour-of-day pool, 2 hour-of-week;
+				   + 4 when the hourly offset applied */
 	int	 anomalous;	/* score beyond threshold in direction */
 	int	 alert;		/* 1 on the first anomalous value of an event */
 	double	 level;		/* level-shift score (0 when not computed) */
 	double	 diff;		/* change score (0 when not computed) */
 	int	 rule;		/* ROBUST_RULE_* that raised the alert, or 0 */
+	/*
+	 * What was compared (judged values only): value is the value itself,
+	 * or for a level-shift alert the median of the last level_len
+	 * values; ref the reference it was compared with (median, or the
+	 * level window's median); [band_lo, band_hi] the values of `value`
+	 * that the rule takes as normal, given the earlier scores it is
+	 * smoothed with (threshold, or at an alert the raising rule's
+	 * threshold and novelty bar).
+	 */
+	double	 value;
+	double	 ref;
+	double	 band_lo, band_hi;
 };
+
+/* "z-score", "level shift", "novelty", "change"; "" for 0. */
+const char	*robust_rule_name(int rule);
 
 struct robust;
 

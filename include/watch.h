@@ -43,6 +43,9 @@ struct watch_open {
 	int		 firing;		/* 0 pending, 1 firing */
 	double		 value;			/* last rate or value */
 	double		 baseline;		/* last p0 or median */
+	/* metric watches: the rule and band of the last alert ("": none) */
+	char		 rule[32];
+	double		 band_lo, band_hi;
 };
 
 struct watch *watch_new(const struct config *, const struct config_watch *,

@@ -244,6 +244,7 @@ alert_init(struct alert *a, enum alert_kind kind)
 	a->baseline = NAN;
 	a->p_value = NAN;
 	a->score = NAN;
+	a->band_lo = a->band_hi = NAN;
 	a->errors = -1;
 	a->requests = -1;
 	a->count = -1;
@@ -320,7 +321,7 @@ alert_links_to_cjson(const struct alert *a, cJSON *j)
 cJSON *
 alert_to_cjson(const struct alert *a)
 {
-	cJSON	*j;
+	cJSON	*j, *band;
 	char	 t[32], id[33];
 
 	if ((j = cJSON_CreateObject()) == NULL)
@@ -347,6 +348,19 @@ alert_to_cjson(const struct alert *a)
 			cJSON_AddNumberToObject(j, "p_value", a->p_value);
 		if (isfinite(a->score))
 			cJSON_AddNumberToObject(j, "score", a->score);
+		if (isfinite(a->band_lo) || isfinite(a->band_hi)) {
+			band = cJSON_AddArrayToObject(j, "band");
+			if (band == NULL)
+				fatal("alert: out of memory");
+			cJSON_AddItemToArray(band, isfinite(a->band_lo) ?
+			    cJSON_CreateNumber(a->band_lo) :
+			    cJSON_CreateNull());
+			cJSON_AddItemToArray(band, isfinite(a->band_hi) ?
+			    cJSON_CreateNumber(a->band_hi) :
+			    cJSON_CreateNull());
+		}
+		if (a->rule[0] != '\0')
+			cJSON_AddStringToObject(j, "rule", a->rule);
 	} else {
 		cJSON_AddStringToObject(j, "type", "finding");
 		cJSON_AddStringToObject(j, "rule", a->rule);
@@ -379,6 +393,66 @@ alert_to_cjson(const struct alert *a)
 	if (a->test)
 		cJSON_AddBoolToObject(j, "test", 1);
 	return j;
+}
+
+/* A duration in seconds as "2h", "20m" or "45s". */
+static void
+fmt_dur(double sec, char *out, size_t outlen)
+{
+	long long	s = llround(sec);
+
+	if (s % 3600 == 0 && s >= 3600)
+		snprintf(out, outlen, "%lldh", s / 3600);
+	else if (s % 60 == 0 && s >= 60)
+		snprintf(out, outlen, "%lldm", s / 60);
+	else
+		snprintf(out, outlen, "%llds", s);
+}
+
+char *
+alert_why(const struct alert *a, char *out, size_t outlen)
+{
+	char	d1[32], d2[32];
+
+	out[0] = '\0';
+	if (a->kind != ALERT_SPIKE || a->rule[0] == '\0')
+		return out;
+	if (strcmp(a->rule, "absence") == 0) {
+		fmt_dur(a->value, d1, sizeof d1);
+		fmt_dur(a->band_hi, d2, sizeof d2);
+		if (a->value > 0)
+			snprintf(out, outlen, "absence: no datapoint for %s "
+			    "(missing_after %s)", d1, d2);
+		else
+			snprintf(out, outlen, "absence: datapoints again "
+			    "(missing_after %s)", d2);
+	} else if (strcmp(a->rule, "static") == 0) {
+		if (isfinite(a->band_hi) && a->value > a->band_hi)
+			snprintf(out, outlen, "static: %.6g above %.6g",
+			    a->value, a->band_hi);
+		else if (isfinite(a->band_lo) && a->value < a->band_lo)
+			snprintf(out, outlen, "static: %.6g below %.6g",
+			    a->value, a->band_lo);
+		else if (!isfinite(a->band_lo))
+			snprintf(out, outlen, "static: %.6g not above %.6g",
+			    a->value, a->band_hi);
+		else if (!isfinite(a->band_hi))
+			snprintf(out, outlen, "static: %.6g not below %.6g",
+			    a->value, a->band_lo);
+		else
+			snprintf(out, outlen, "static: %.6g within %.6g .. "
+			    "%.6g", a->value, a->band_lo, a->band_hi);
+	} else if (strcmp(a->rule, "drop") == 0) {
+		snprintf(out, outlen, "drop: %.6g requests, %s %.6g of %.6g "
+		    "expected (p %.2g)", a->value, a->value <= a->band_lo ?
+		    "at most" : "more than", a->band_lo, a->baseline,
+		    a->score);
+	} else
+		snprintf(out, outlen, "%s: %.6g %s %.6g .. %.6g (median %.6g, "
+		    "score %.3g)", a->rule, a->value, a->value < a->band_lo ||
+		    a->value > a->band_hi ? "outside" : "within", a->band_lo,
+		    a->band_hi, a->baseline, a->score);
+	return out;
 }
 
 char *
@@ -440,7 +514,7 @@ alert_links_from_cjson(const cJSON *j, struct alert *a)
 int
 alert_from_cjson(const cJSON *j, struct alert *a)
 {
-	const cJSON	*type, *kind;
+	const cJSON	*type, *kind, *band;
 	char		 t[64] = "", status[16] = "";
 	time_t		 at;
 	char		 err[128];
@@ -477,6 +551,13 @@ alert_from_cjson(const cJSON *j, struct alert *a)
 	a->baseline = get_num(j, "baseline", NAN);
 	a->p_value = get_num(j, "p_value", NAN);
 	a->score = get_num(j, "score", NAN);
+	band = cJSON_GetObjectItemCaseSensitive(j, "band");
+	if (cJSON_IsArray(band) && cJSON_GetArraySize(band) == 2) {
+		if (cJSON_IsNumber(cJSON_GetArrayItem(band, 0)))
+			a->band_lo = cJSON_GetArrayItem(band, 0)->valuedouble;
+		if (cJSON_IsNumber(cJSON_GetArrayItem(band, 1)))
+			a->band_hi = cJSON_GetArrayItem(band, 1)->valuedouble;
+	}
 	a->errors = (long long)get_num(j, "errors", -1);
 	a->requests = (long long)get_num(j, "requests", -1);
 	get_str(j, "source", a->source, sizeof a->source);
@@ -530,7 +611,7 @@ fmt_rate(double v, char *out, size_t outlen)
 char *
 alert_summary(const struct alert *a, char *out, size_t outlen)
 {
-	char	 w[32], v[32], b[32];
+	char	 w[32], v[32], b[32], why[256];
 
 	alert_status_word(a, w, sizeof w);
 	if (a->test) {
@@ -550,6 +631,9 @@ alert_summary(const struct alert *a, char *out, size_t outlen)
 		snprintf(out, outlen, "%s %s/%s %s: %s (baseline %s, %lld/%lld)",
 		    w, a->watch, a->entity, a->signal, v, b, a->errors,
 		    a->requests);
+	} else if (a->rule[0] != '\0') {
+		snprintf(out, outlen, "%s %s/%s %s: %s", w, a->watch,
+		    a->entity, a->signal, alert_why(a, why, sizeof why));
 	} else {
 		snprintf(out, outlen, "%s %s/%s %s: %.6g (median %.6g, "
 		    "score %.3g)", w, a->watch, a->entity, a->signal, a->value,

@@ -123,6 +123,7 @@ bt_print(struct cmd_ctx *ctx, struct alert_batch *report, time_t from,
 	struct bt_count		 *cnt = NULL;
 	size_t			  n, i, j, ncnt = 0, nv = 0;
 	char			  ts[32], val[32], bl[32], ent[600], *js;
+	char			  why[256];
 	int			  rate;
 
 	n = alert_batch_count(report);
@@ -169,6 +170,11 @@ bt_print(struct cmd_ctx *ctx, struct alert_batch *report, time_t from,
 			printf("%s firing   %s/%s %s %s vs %s (%lld/%lld, "
 			    "p=%.2g)\n", ts, a->watch, ent, a->signal, val, bl,
 			    a->errors, a->requests, a->p_value);
+		else if (a->rule[0] != '\0')
+			printf("%s %-8s %s/%s %s %s\n", ts,
+			    a->status == ALERT_FIRING ? "firing" : "resolved",
+			    a->watch, ent, a->signal,
+			    alert_why(a, why, sizeof why));
 		else
 			printf("%s %-8s %s/%s %s %s vs %s\n", ts,
 			    a->status == ALERT_FIRING ? "firing" : "resolved",

@@ -163,9 +163,16 @@ check_list_open(struct buf *b, struct engine *eng, const struct config *cfg,
 				continue;
 			check_fmt_value(v, sizeof v, o->value, rate);
 			check_fmt_value(bl, sizeof bl, o->baseline, rate);
-			buf_printf(b, "%s%s/%s %s %s (%s vs %s)",
+			buf_printf(b, "%s%s/%s %s %s (%s vs %s",
 			    b->len ? ", " : "", watch_name(w), o->entity,
 			    o->signal, firing ? "firing" : "pending", v, bl);
+			if (o->rule[0] != '\0' && (isfinite(o->band_lo) ||
+			    isfinite(o->band_hi)))
+				buf_printf(b, ", band %.4g .. %.4g, %s",
+				    o->band_lo, o->band_hi, o->rule);
+			else if (o->rule[0] != '\0')
+				buf_printf(b, ", %s", o->rule);
+			buf_printf(b, ")");
 			shown++;
 		}
 	}

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,7 @@ section_obj(struct config_loader *l, struct config_raw_section *sec)
 		w = xcalloc(1, sizeof *w);
 		w->name = xstrdup(sec->name);
 		w->line = sec->line;
+		w->above = w->below = NAN;
 		TAILQ_INSERT_TAIL(&l->cfg->watches, w, entry);
 		sec->obj = w;
 		break;
@@ -155,6 +157,7 @@ section_checks(struct config_loader *l, struct config_raw_section *sec)
 {
 	struct config_logs	*lg;
 	struct config_sink	*sk;
+	struct config_watch	*w;
 	const struct config_key	*keys;
 	size_t			 nkeys, i;
 	int			 line = sec->line;
@@ -176,6 +179,23 @@ section_checks(struct config_loader *l, struct config_raw_section *sec)
 			    "lookback (%s)", config_format_duration(lg->overlap,
 			    a, sizeof a), config_format_duration(lg->lookback, b,
 			    sizeof b));
+		break;
+	case CONFIG_SECTION_WATCH:
+		w = sec->obj;
+		if (sec->kindbit != 1U << CONFIG_WATCH_METRIC)
+			break;
+		if (w->detector == CONFIG_DETECTOR_STATIC &&
+		    isnan(w->above) && isnan(w->below))
+			config_error(l, line, "detector = static needs above, "
+			    "below or both");
+		else if (w->detector != CONFIG_DETECTOR_STATIC &&
+		    (!isnan(w->above) || !isnan(w->below)))
+			config_error(l, line, "above and below apply to "
+			    "detector = static only");
+		else if (!isnan(w->above) && !isnan(w->below) &&
+		    w->below >= w->above)
+			config_error(l, line, "below (%g) must be less than "
+			    "above (%g)", w->below, w->above);
 		break;
 	case CONFIG_SECTION_SINK:
 		sk = sec->obj;

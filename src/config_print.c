@@ -6,6 +6,7 @@
  */
 #include "autoconf.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@ print_double(FILE *f, const char *name, double x)
 	char	out[64];
 	int	prec;
 
+	if (!isfinite(x))
+		return;		/* unset (static above/below) */
 	for (prec = 6; prec < 17; prec++) {
 		snprintf(out, sizeof out, "%.*g", prec, x);
 		if (strtod(out, NULL) == x)

@@ -407,6 +407,20 @@ cost_meta(struct store *st, const struct config_watch *cw,
 	return 1;
 }
 
+/* A metric watch with a glob among its dimension values. */
+static int
+cost_metric_fleet(const struct config_watch *cw)
+{
+	char		**d;
+	const char	*eq;
+
+	for (d = cw->dimensions; d != NULL && *d != NULL; d++)
+		if ((eq = strchr(*d, '=')) != NULL &&
+		    strpbrk(eq + 1, "*?[") != NULL)
+			return 1;
+	return 0;
+}
+
 static int
 cost_watch(const struct config *cfg, const struct config_watch *cw,
     struct store *st, const struct cost_discovery *d, time_t now,
@@ -427,11 +441,28 @@ cost_watch(const struct config *cfg, const struct config_watch *cw,
 	cyc_day = cost_cycles(COST_DAY, interval);
 	idle_day = cost_idle_polls(COST_DAY, interval, cw->idle_interval);
 	if (cw->kind == CONFIG_WATCH_METRIC) {
+		/* polled once per period that becomes final */
+		per_day = cost_cycles(COST_DAY, interval > cw->period ?
+		    interval : cw->period);
 		out->entities = out->active = 1;
-		out->metrics_per_cycle = 1;
-		out->metrics_per_day = cyc_day;
-		out->source = "polled every cycle (metric watch)";
-		out->per_active = out->per_idle = cyc_day * COST_MONTH /
+		out->source = "polled once per period (metric watch)";
+		if (cost_metric_fleet(cw)) {
+			out->source = "polled once per period, per series "
+			    "(fleet metric watch; series from the state "
+			    "database)";
+			memset(&ca, 0, sizeof ca);
+			ca.watch = cw->name;
+			if (st != NULL && store_alert_list(st, cost_alert_cb,
+			    &ca) == -1) {
+				cost_work_free(ca.w, ca.n);
+				goto dberr;
+			}
+			out->entities = out->active = (long long)ca.n;
+			cost_work_free(ca.w, ca.n);
+		}
+		out->metrics_per_cycle = out->entities;
+		out->metrics_per_day = per_day * (double)out->entities;
+		out->per_active = out->per_idle = per_day * COST_MONTH /
 		    COST_DAY;
 		goto priced;
 	}

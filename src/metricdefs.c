@@ -24,6 +24,10 @@ static const struct metricdefs_signal metricdefs_table[] = {
 	  "RequestCount", 1 },
 	{ CONFIG_WATCH_ALB, -1, "elb5xx", "HTTPCode_ELB_5XX_Count",
 	  "RequestCount", 1 },
+	/* drop: requests against their own seasonal baseline (num = den) */
+	{ CONFIG_WATCH_LAMBDA, -1, "drop", "Invocations", "Invocations", 1 },
+	{ CONFIG_WATCH_APIGW, -1, "drop", "Count", "Count", 1 },
+	{ CONFIG_WATCH_ALB, -1, "drop", "RequestCount", "RequestCount", 1 },
 };
 #define METRICDEFS_N	(sizeof metricdefs_table / sizeof metricdefs_table[0])
 

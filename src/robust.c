@@ -31,7 +31,7 @@
 #include "xmalloc.h"
 
 #define ROBUST_MAGIC	0x52425354u	/* "RBST" */
-#define ROBUST_VERSION	3u
+#define ROBUST_VERSION	4u
 #define MAD_TO_SIGMA	1.4826
 #define ROBUST_SMOOTH_MAX 16
 #define ROBUST_LEVEL_MAX 32
@@ -59,6 +59,12 @@ struct robust_state {
 	uint8_t		 slot_head[ROBUST_SLOTS];
 	uint8_t		 slot_count[ROBUST_SLOTS];
 	double		 slot[ROBUST_SLOTS][ROBUST_SLOT_DEPTH];
+	uint8_t		 phase_head[ROBUST_PHASES];
+	uint8_t		 phase_count[ROBUST_PHASES];
+	double		 phase[ROBUST_PHASES][ROBUST_PHASE_DEPTH];
+	double		 resid;		/* value - reference of the last
+					   judged value, for remember() */
+	int32_t		 has_resid;
 };
 
 struct robust {
@@ -85,6 +91,8 @@ robust_params_default(struct robust_params *p)
 	p->level_len = 8;
 	p->level_window = 256;
 	p->novelty = 2000;
+	p->phase_min = 12;
+	p->phase_offset = 2.0;
 }
 
 int
@@ -129,6 +137,10 @@ robust_params_check(const struct robust_params *p, char *err, size_t errlen)
 		why = "novelty_min out of range";
 	else if (!(p->diff_threshold >= 0) || !isfinite(p->diff_threshold))
 		why = "diff_threshold must be >= 0";
+	else if (p->phase_min < 0 || p->phase_min > ROBUST_PHASE_DEPTH)
+		why = "phase_min out of range";
+	else if (!(p->phase_offset >= 0) || !isfinite(p->phase_offset))
+		why = "phase_offset must be >= 0";
 	if (why == NULL)
 		return 0;
 	if (err != NULL && errlen > 0)
@@ -351,8 +363,58 @@ robust_z(double x, double med, double mad, double floor_, double *scalep)
 	return x == med ? 0 : (x > med ? HUGE_VAL : -HUGE_VAL);
 }
 
+static int
+phase_of(time_t t)
+{
+	int64_t	m = ((int64_t)t % 3600) / 60;
+
+	return (int)(m < 0 ? m + 60 : m);
+}
+
+/*
+ * Hourly recurrence: the typical residual (value - reference) at this
+ * minute of the hour, when it is at least phase_offset scales, moves the
+ * reference if the value is closer to it (a spike at minute 20 of every
+ * hour is learned). The residual of x is kept for remember().
+ */
+static void
+judge_phase(struct robust *r, time_t t, double x, struct robust_result *res)
+{
+	struct robust_state	*s = &r->s;
+	double			 v[ROBUST_PHASE_DEPTH], off, zp;
+	int			 ph = phase_of(t), n;
+
+	s->resid = x - res->median;
+	s->has_resid = 1;
+	n = s->phase_count[ph];
+	if (r->p.phase_min == 0 || n < r->p.phase_min || !(res->scale > 0))
+		return;
+	memcpy(v, s->phase[ph], n * sizeof(v[0]));
+	off = median(v, n);
+	if (fabs(off) < r->p.phase_offset * res->scale)
+		return;
+	zp = (x - res->median - off) / res->scale;
+	if (fabs(zp) < fabs(res->score)) {
+		res->score = zp;
+		res->median += off;
+		res->seasonal += 4;
+	}
+}
+
+static void
+judge_ref(struct robust *r, time_t t, double x, struct robust_result *res);
+
 static void
 judge(struct robust *r, time_t t, double x, struct robust_result *res)
+{
+	r->s.has_resid = 0;
+	judge_ref(r, t, x, res);
+	if (res->judged)
+		judge_phase(r, t, x, res);
+}
+
+static void
+judge_ref(struct robust *r, time_t t, double x, struct robust_result *res)
 {
 	struct robust_state	*s = &r->s;
 	double			 v[ROBUST_SLOTS / 24 * ROBUST_SLOT_DEPTH +
@@ -420,6 +482,14 @@ remember(struct robust_state *s, time_t t, double x)
 		s->win_head = 0;
 	if (s->win_count < ROBUST_WINDOW)
 		s->win_count++;
+	if (s->has_resid) {
+		sl = phase_of(t);
+		s->phase[sl][s->phase_head[sl]] = s->resid;
+		s->phase_head[sl] = (s->phase_head[sl] + 1) %
+		    ROBUST_PHASE_DEPTH;
+		if (s->phase_count[sl] < ROBUST_PHASE_DEPTH)
+			s->phase_count[sl]++;
+	}
 	sl = slot_of(t);
 	s->slot[sl][s->slot_head[sl]] = x;
 	s->slot_head[sl] = (s->slot_head[sl] + 1) % ROBUST_SLOT_DEPTH;
@@ -437,7 +507,8 @@ remember(struct robust_state *s, time_t t, double x)
  * scale (1.4826 * MAD), floored as in judge().
  */
 static double
-level_shift(const struct robust *r, double x)
+level_shift(const struct robust *r, double x, double *lvalue, double *lref,
+    double *lscale)
 {
 	const struct robust_state *s = &r->s;
 	double	 v[ROBUST_WINDOW], a[ROBUST_LEVEL_MAX], med, mad, ma;
@@ -456,7 +527,9 @@ level_shift(const struct robust *r, double x)
 		level += fabs(v[i]);
 	floor_ = scale_floor(r, r->p.rel_floor * level / lw);
 	median_mad(v, lw, &med, &mad);
-	return robust_z(ma, med, mad, floor_, NULL);
+	*lvalue = ma;
+	*lref = med;
+	return robust_z(ma, med, mad, floor_, lscale);
 }
 
 /*
@@ -464,7 +537,7 @@ level_shift(const struct robust *r, double x)
  * the changes between the last `window` values, floored as in judge().
  */
 static double
-diff_score(const struct robust *r, double x)
+diff_score(const struct robust *r, double x, double *dref, double *dscale)
 {
 	const struct robust_state *s = &r->s;
 	double	 v[ROBUST_WINDOW], med, mad, floor_, level, d;
@@ -478,10 +551,12 @@ diff_score(const struct robust *r, double x)
 		level += fabs(v[i]);
 	floor_ = scale_floor(r, r->p.rel_floor * level / n);
 	d = x - v[n - 1];
+	*dref = v[n - 1];
 	for (i = 0; i < n - 1; i++)
 		v[i] = v[i + 1] - v[i];
 	median_mad(v, n - 1, &med, &mad);
-	return robust_z(d, med, mad, floor_, NULL);
+	*dref += med;
+	return robust_z(d, med, mad, floor_, dscale);
 }
 
 /* The largest of ring[] (aligned with the window) over the last n values. */
@@ -508,8 +583,10 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 {
 	struct robust_state	*s = &r->s;
 	struct robust_result	 res;
-	double			 lo, hi, raw, zl = 0, zd = 0;
-	int			 record, context = 0, level = 0, i, at;
+	double			 lo, hi, raw, zl = 0, zd = 0, prev = 0;
+	double			 lv = 0, lref = 0, lscale = 0, dref = 0;
+	double			 dscale = 0, zmax = 0, lmax = 0, dmax = 0, bar;
+	int			 record, context = 0, level = 0, i, at, k = 1;
 	int			 high = 0, change = 0, memory;
 
 	memset(&res, 0, sizeof(res));
@@ -526,9 +603,10 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 		for (i = 1; i < r->p.smooth; i++) {
 			if (--at < 0)
 				at = ROBUST_SMOOTH_MAX - 1;
-			res.score += s->zhist[at];
+			prev += s->zhist[at];
 		}
-		res.score /= r->p.smooth;
+		k = r->p.smooth;
+		res.score = (raw + prev) / k;
 		s->zhist[s->zhead] = raw;
 		s->zhead = (s->zhead + 1) % ROBUST_SMOOTH_MAX;
 	}
@@ -544,25 +622,25 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 	if (res.judged && memory && r->p.context_threshold > 0 &&
 	    beyond_t(r, res.score, r->p.context_threshold)) {
 		high = 1;
-		context = fabs(res.score) > ring_max(s, s->zring,
-		    r->p.novelty);
+		zmax = ring_max(s, s->zring, r->p.novelty);
+		context = fabs(res.score) > zmax;
 	}
 	/* rule 3: a level shift never seen in the last `novelty` values */
 	if (res.judged && r->p.level_threshold > 0) {
-		zl = level_shift(r, x);
+		zl = level_shift(r, x, &lv, &lref, &lscale);
 		if (memory && beyond_t(r, zl, r->p.level_threshold)) {
 			high = 1;
-			level = fabs(zl) > ring_max(s, s->lring,
-			    r->p.novelty);
+			lmax = ring_max(s, s->lring, r->p.novelty);
+			level = fabs(zl) > lmax;
 		}
 	}
 	/* rule 4: a change never seen in the last `novelty` values */
 	if (res.judged && r->p.diff_threshold > 0) {
-		zd = diff_score(r, x);
+		zd = diff_score(r, x, &dref, &dscale);
 		if (memory && beyond_t(r, zd, r->p.diff_threshold)) {
 			high = 1;
-			change = fabs(zd) > ring_max(s, s->dring,
-			    r->p.novelty);
+			dmax = ring_max(s, s->dring, r->p.novelty);
+			change = fabs(zd) > dmax;
 		}
 	}
 	res.level = zl;
@@ -591,9 +669,54 @@ robust_update(struct robust *r, time_t t, double x, struct robust_result *out)
 		}
 	} else
 		s->in_event = 0;
+	if (res.judged) {
+		/* the band of x (or the level) the rule takes as normal */
+		res.value = x;
+		res.ref = res.median;
+		bar = r->p.threshold;
+		if (res.rule == ROBUST_RULE_CONTEXT)
+			bar = r->p.context_threshold > zmax ?
+			    r->p.context_threshold : zmax;
+		if (res.rule == ROBUST_RULE_LEVEL) {
+			bar = r->p.level_threshold > lmax ?
+			    r->p.level_threshold : lmax;
+			res.value = lv;
+			res.ref = lref;
+			res.band_lo = lref - bar * lscale;
+			res.band_hi = lref + bar * lscale;
+		} else if (res.rule == ROBUST_RULE_DIFF) {
+			bar = r->p.diff_threshold > dmax ?
+			    r->p.diff_threshold : dmax;
+			res.ref = dref;
+			res.band_lo = dref - bar * dscale;
+			res.band_hi = dref + bar * dscale;
+		} else {
+			/* k * score = raw + prev, raw = (x - m) / scale */
+			res.band_lo = res.median + (-k * bar - prev) *
+			    res.scale;
+			res.band_hi = res.median + (k * bar - prev) *
+			    res.scale;
+		}
+	}
 	if (out != NULL)
 		*out = res;
 	return res.alert;
+}
+
+const char *
+robust_rule_name(int rule)
+{
+	switch (rule) {
+	case ROBUST_RULE_RECORD:
+		return "z-score";
+	case ROBUST_RULE_LEVEL:
+		return "level shift";
+	case ROBUST_RULE_CONTEXT:
+		return "novelty";
+	case ROBUST_RULE_DIFF:
+		return "change";
+	}
+	return "";
 }
 
 size_t
@@ -637,6 +760,13 @@ robust_load(struct robust *r, const void *buf, size_t len, char *err,
 		if (s.slot_head[i] >= ROBUST_SLOT_DEPTH ||
 		    s.slot_count[i] > ROBUST_SLOT_DEPTH) {
 			why = "corrupt seasonal profile";
+			goto fail;
+		}
+	}
+	for (i = 0; i < ROBUST_PHASES; i++) {
+		if (s.phase_head[i] >= ROBUST_PHASE_DEPTH ||
+		    s.phase_count[i] > ROBUST_PHASE_DEPTH) {
+			why = "corrupt hourly profile";
 			goto fail;
 		}
 	}

@@ -144,6 +144,15 @@ email_alert(struct buf *b, const struct alert *a)
 			    a->p_value);
 			email_body_line(b, line);
 		}
+		if (a->rule[0] != '\0') {
+			snprintf(line, sizeof line, "  rule:        %s",
+			    a->rule);
+			email_body_line(b, line);
+			snprintf(line, sizeof line, "  why:         ");
+			alert_why(a, line + strlen(line),
+			    sizeof line - strlen(line));
+			email_body_line(b, line);
+		}
 	}
 	snprintf(line, sizeof line, "  at:          %s",
 	    util_format_rfc3339(a->at, t, sizeof t));

@@ -89,7 +89,7 @@ static cJSON *
 slack_section(const struct alert *a)
 {
 	cJSON	*sec, *fields;
-	char	 w[32], title[1600], v[64], t[32];
+	char	 w[32], title[1600], v[64], t[32], why[256];
 
 	sec = cJSON_CreateObject();
 	cJSON_AddStringToObject(sec, "type", "section");
@@ -135,6 +135,11 @@ slack_section(const struct alert *a)
 		if (isfinite(a->score)) {
 			snprintf(v, sizeof v, "%.3g", a->score);
 			slack_field(fields, "Score", v);
+		}
+		if (a->rule[0] != '\0') {
+			slack_field(fields, "Rule", a->rule);
+			alert_why(a, why, sizeof why);
+			slack_field(fields, "Why", why);
 		}
 	}
 	slack_field(fields, "At", util_format_rfc3339(a->at, t, sizeof t));

@@ -40,8 +40,16 @@ static void	watch_finish(struct watch *, int ok, const char *error);
 static void
 watch_entity_free(struct watch_entity *e)
 {
+	int	i;
+
 	if (e == NULL)
 		return;
+	for (i = 0; e->series != NULL && i < e->nseries; i++)
+		robust_free(e->series[i].rob);
+	if (e->mident != NULL) {
+		cw_metric_cleanup(e->mident);
+		free(e->mident);
+	}
 	free(e->name);
 	free(e->dimbuf);
 	free(e->series);
@@ -294,6 +302,81 @@ watch_listed(struct watch *w, const struct metricdefs_listing *l,
 	}
 }
 
+/* Does "Name=glob" pattern pat match a dimension of m? */
+static int
+watch_dim_match(const struct cw_metric *m, const char *pat)
+{
+	const char	*eq = strchr(pat, '='), *v;
+	char		 name[256];
+
+	if (eq == NULL || (size_t)(eq - pat) >= sizeof name)
+		return 0;
+	memcpy(name, pat, eq - pat);
+	name[eq - pat] = '\0';
+	if ((v = cw_metric_dim(m, name)) == NULL)
+		return 0;
+	return util_glob_match(eq + 1, v);
+}
+
+/*
+ * A fleet metric watch: every listed series whose dimensions are exactly
+ * the configured names, each value matching its glob, none matching an
+ * exclude pattern, becomes an entity named by its values.
+ */
+static void
+watch_mlisted(struct watch *w, const struct cw_metric_list *list)
+{
+	const struct config_watch *cw = w->cw;
+	struct watch_entity	*e;
+	const struct cw_metric	*m;
+	char			 name[ALERT_NAME_MAX * 2], dn[256];
+	const char		*eq;
+	char			**d;
+	size_t			 i, len, nd;
+
+	nd = 0;
+	for (d = cw->dimensions; d != NULL && *d != NULL; d++)
+		nd++;
+	for (i = 0; i < list->n; i++) {
+		m = &list->metrics[i];
+		if ((size_t)m->ndims != nd)
+			continue;
+		for (d = cw->dimensions; d != NULL && *d != NULL; d++)
+			if (!watch_dim_match(m, *d))
+				break;
+		if (d != NULL && *d != NULL)
+			continue;
+		for (d = cw->exclude; d != NULL && *d != NULL; d++)
+			if (watch_dim_match(m, *d))
+				break;
+		if (d != NULL && *d != NULL)
+			continue;
+		len = 0;
+		name[0] = '\0';
+		for (d = cw->dimensions; d != NULL && *d != NULL; d++) {
+			eq = strchr(*d, '=');
+			if (eq == NULL || (size_t)(eq - *d) >= sizeof dn)
+				continue;
+			memcpy(dn, *d, eq - *d);
+			dn[eq - *d] = '\0';
+			if (len < sizeof name)
+				len += snprintf(name + len, sizeof name - len,
+				    "%s%s", len ? "/" : "",
+				    cw_metric_dim(m, dn));
+		}
+		if (name[0] == '\0' || watch_hash_find(w, name, 0) != NULL)
+			continue;
+		e = xcalloc(1, sizeof *e);
+		e->name = xstrdup(name);
+		e->mident = xcalloc(1, sizeof *e->mident);
+		cw_metric_copy(e->mident, m);
+		w->nents_new = xreallocarray(w->nents_new, w->nnew + 1,
+		    sizeof *w->nents_new);
+		w->nents_new[w->nnew++] = e;
+		watch_hash_add(w);
+	}
+}
+
 /* The entity of old as (name, variant) in the sorted list, or NULL. */
 static struct watch_entity *
 watch_entity_find(struct watch_entity **ents, size_t n,
@@ -320,7 +403,7 @@ watch_entity_find(struct watch_entity **ents, size_t n,
  * read from the store and written since) carries over to its new self.
  */
 static void
-watch_entity_carry(struct watch_entity *e, const struct watch_entity *old)
+watch_entity_carry(struct watch_entity *e, struct watch_entity *old)
 {
 	int	i, k;
 
@@ -346,6 +429,14 @@ watch_entity_carry(struct watch_entity *e, const struct watch_entity *old)
 		e->series[i].st = old->series[k].st;
 		e->series[i].last_value = old->series[k].last_value;
 		e->series[i].last_baseline = old->series[k].last_baseline;
+		/* a metric series keeps its detector (moved, not copied) */
+		e->series[i].primed = old->series[k].primed;
+		e->series[i].rob = old->series[k].rob;
+		e->series[i].rob_t = old->series[k].rob_t;
+		e->series[i].why_rule = old->series[k].why_rule;
+		e->series[i].why_lo = old->series[k].why_lo;
+		e->series[i].why_hi = old->series[k].why_hi;
+		old->series[k].rob = NULL;
 	}
 }
 
@@ -379,7 +470,9 @@ watch_list_cb(const struct cw_metric_list *list, const char *error,
 	struct watch_listreq	*lr = arg;
 	struct watch		*w = lr->w;
 
-	if (list != NULL)
+	if (list != NULL && lr->l == NULL)
+		watch_mlisted(w, list);
+	else if (list != NULL)
 		watch_listed(w, lr->l, list);
 	else if (w->disc_err[0] == '\0')
 		snprintf(w->disc_err, sizeof w->disc_err, "ListMetrics: %s",
@@ -404,6 +497,47 @@ watch_list_cb(const struct cw_metric_list *list, const char *error,
 	watch_fetch(w);
 }
 
+/*
+ * A fleet metric watch: one ListMetrics of the namespace and metric, the
+ * dimension names as filters (with the value where it is not a glob).
+ */
+static int
+watch_discover_metric(struct watch *w, char *err, size_t errlen)
+{
+	struct watch_listreq	*lr;
+	struct cw_dim		 f[CW_MAX_DIMS];
+	char			 names[CW_MAX_DIMS][256], **d;
+	const char		*eq;
+	int			 n = 0;
+
+	for (d = w->cw->dimensions; d != NULL && *d != NULL &&
+	    n < CW_MAX_DIMS; d++) {
+		if ((eq = strchr(*d, '=')) == NULL ||
+		    (size_t)(eq - *d) >= sizeof names[0])
+			continue;
+		memcpy(names[n], *d, eq - *d);
+		names[n][eq - *d] = '\0';
+		f[n].name = names[n];
+		f[n].value = strpbrk(eq + 1, "*?[") != NULL ? NULL :
+		    (char *)(eq + 1);
+		n++;
+	}
+	w->disc_err[0] = '\0';
+	w->disc_pending = 0;
+	watch_hash_clear(w);
+	lr = xcalloc(1, sizeof *lr);
+	lr->w = w;
+	lr->l = NULL;
+	/* the callback never runs from inside the call */
+	if (cloudwatch_list_metrics(w->aws, w->cw->namespace, w->cw->metric, f,
+	    n, watch_list_cb, lr, err, errlen) == -1) {
+		free(lr);
+		return -1;
+	}
+	w->disc_pending = 1;
+	return 0;
+}
+
 static int
 watch_discover(struct watch *w, char *err, size_t errlen)
 {
@@ -412,6 +546,8 @@ watch_discover(struct watch *w, char *err, size_t errlen)
 	struct cw_dim			 f[2];
 	int				 n, i, k;
 
+	if (w->fleet)
+		return watch_discover_metric(w, err, errlen);
 	if ((n = metricdefs_listings(w->cw->kind, w->cw->signals, ls)) == 0) {
 		snprintf(err, errlen, "nothing to discover");
 		return -1;
@@ -484,7 +620,8 @@ watch_new(const struct config *cfg, const struct config_watch *cw,
     struct aws *aws, struct store *store, char *err, size_t errlen)
 {
 	struct watch	*w;
-	char		**sig;
+	char		**sig, **d;
+	const char	*eq;
 
 	w = xcalloc(1, sizeof *w);
 	w->cfg = cfg;
@@ -513,8 +650,14 @@ watch_new(const struct config *cfg, const struct config_watch *cw,
 		    ROBUST_DOWN : ROBUST_BOTH;
 		if (robust_params_check(&w->rp, err, errlen) == -1)
 			goto fail;
-		watch_metric_entity(w);
-		w->disc_at = 1;
+		for (d = cw->dimensions; d != NULL && *d != NULL; d++)
+			if ((eq = strchr(*d, '=')) != NULL &&
+			    strpbrk(eq + 1, "*?[") != NULL)
+				w->fleet = 1;
+		if (!w->fleet) {
+			watch_metric_entity(w);
+			w->disc_at = 1;
+		}
 	} else {
 		for (sig = cw->signals; sig != NULL && *sig != NULL; sig++)
 			if (metricdefs_find(cw->kind, 0, *sig) == NULL) {
@@ -766,6 +909,27 @@ watch_meta_key(const struct watch *w, const struct watch_entity *e,
 	    e->name);
 }
 
+void
+watch_why_key(const struct watch *w, const struct watch_entity *e,
+    const struct watch_series *s, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "why:watch:%s:%d:%s:%s", w->cw->name, e->variant,
+	    e->name, s->def->signal);
+}
+
+const char *
+watch_why_rule(const char *name)
+{
+	static const char *const rules[] = { "z-score", "level shift",
+	    "novelty", "change", "static", "absence", "drop", NULL };
+	size_t	i;
+
+	for (i = 0; rules[i] != NULL; i++)
+		if (strcmp(rules[i], name) == 0)
+			return rules[i];
+	return NULL;
+}
+
 /*
  * Reads the entity's persisted pace and the alert state of its series,
  * once: the daemon holds the lock and writes them itself, so what it
@@ -777,8 +941,9 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 {
 	struct store_alert	 sa;
 	struct watch_series	*s;
-	char			 key[STORE_NAME_MAX], val[256];
+	char			 key[STORE_NAME_MAX], val[256], rule[64];
 	long long		 b = 0, p = 0, t = 0;
+	double			 lo, hi;
 	int			 i, rc;
 
 	for (i = 0; i < e->nseries; i++)
@@ -812,6 +977,21 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 			s->st.last_period = sa.last_period;
 			s->last_value = sa.last_value;
 			s->last_baseline = sa.last_baseline;
+		}
+		s->why_rule = NULL;
+		s->why_dirty = 0;
+		if (rc != 1 || (s->st.state != DETECTOR_ST_FIRING &&
+		    s->st.state != DETECTOR_ST_PENDING))
+			continue;
+		/* the rule and band of an open alert, for check */
+		watch_why_key(w, e, s, key, sizeof key);
+		if ((rc = store_meta_get(w->store, key, val,
+		    sizeof val)) == -1)
+			goto fail;
+		if (rc == 1 && sscanf(val, "%lf %lf %63[^\n]", &lo, &hi,
+		    rule) == 3 && (s->why_rule = watch_why_rule(rule)) != NULL) {
+			s->why_lo = lo;
+			s->why_hi = hi;
 		}
 	}
 	e->saved_boot = e->boot;
@@ -859,9 +1039,18 @@ static void
 watch_invalidate(struct watch *w)
 {
 	size_t	i;
+	int	k;
 
-	for (i = 0; i < w->nents; i++)
+	for (i = 0; i < w->nents; i++) {
 		w->ents[i]->loaded = 0;
+		w->ents[i]->mfend = 0;
+		/* the detector saw periods the store no longer holds */
+		for (k = 0; k < w->ents[i]->nseries; k++) {
+			robust_free(w->ents[i]->series[k].rob);
+			w->ents[i]->series[k].rob = NULL;
+			w->ents[i]->series[k].primed = 0;
+		}
+	}
 }
 
 static void
@@ -914,7 +1103,9 @@ watch_query(struct watch *w, const struct watch_qref *ref, struct cw_query *q,
 	const struct watch_entity	*e = w->ents[ref->ent];
 	int				 k;
 
-	if (e->l == NULL)
+	if (e->mident != NULL)
+		*m = *e->mident;	/* shallow: the fleet series' own */
+	else if (e->l == NULL)
 		*m = w->ident;		/* shallow: the metric watch's own */
 	else {
 		m->namespace = (char *)e->l->ns;
@@ -991,7 +1182,7 @@ watch_fetch(struct watch *w)
 	int64_t			 P = cw->period, reread, start, lo, ctx, t;
 	struct cw_stream	 st;
 	size_t			 i;
-	int			 k, isnew, metric;
+	int			 k, isnew, metric, defer;
 	char			 err[256];
 
 	metric = cw->kind == CONFIG_WATCH_METRIC;
@@ -1007,17 +1198,37 @@ watch_fetch(struct watch *w)
 	start = w->judge_from;
 	lo = w->fend - WATCH_CATCHUP_MAX;
 	w->stats.idle = 0;
+	defer = 0;
 	for (i = 0; i < w->nents; i++) {
 		e = w->ents[i];
 		if (watch_load(w, e, err, sizeof err) == -1) {
 			watch_finish(w, 0, err);
 			return;
 		}
+		/*
+		 * A fleet metric watch that found new series fetches their
+		 * history alone this cycle (once per discovery): the fine
+		 * window is shared, and a thousand old series need not be
+		 * fetched for 21 days because one is new.
+		 */
+		if (metric && w->fleet && !w->backtest && e->boot == 0 &&
+		    w->deferred_at != w->disc_at)
+			defer = 1;
+	}
+	if (defer)
+		w->deferred_at = w->disc_at;
+	for (i = 0; i < w->nents; i++) {
+		e = w->ents[i];
 		isnew = e->boot == 0 || w->backtest;
 		e->bootstrap = isnew;
 		e->poll = 1;
 		e->idle = 0;
-		if (!isnew && !metric &&
+		if (metric && !isnew && (defer || e->mfend >= w->fend)) {
+			/* polled at its period: no new final period yet */
+			e->poll = 0;
+			continue;
+		}
+		if (!isnew && (!metric || w->fleet) &&
 		    (int64_t)w->now - e->traffic > WATCH_IDLE_AFTER) {
 			w->stats.idle++;
 			e->idle = 1;
@@ -1175,8 +1386,10 @@ watch_start(struct watch *w, time_t now, int flags,
 	    ctx->account : "", sizeof w->account);
 	util_strlcpy(w->region, ctx != NULL && ctx->region != NULL ?
 	    ctx->region : "", sizeof w->region);
-	if (w->cw->kind != CONFIG_WATCH_METRIC && (w->disc_at == 0 ||
-	    now - w->disc_at >= WATCH_DISCOVERY_TTL || w->backtest)) {
+	if ((w->cw->kind != CONFIG_WATCH_METRIC || w->fleet) &&
+	    (w->disc_at == 0 || now - w->disc_at >= (w->cfg->discovery > 0 ?
+	    w->cfg->discovery : WATCH_DISCOVERY_TTL) ||
+	    w->backtest)) {
 		if (watch_discover(w, err, errlen) == -1)
 			return -1;
 	} else {

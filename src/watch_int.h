@@ -32,6 +32,13 @@ struct watch_series {
 	int		 changed;
 	struct detector_alert st;
 	double		 last_value, last_baseline;
+	/* metric watch: the detector, fed in time order across cycles */
+	int		 primed;	/* 0: rebuilt from the store */
+	struct robust	*rob;		/* detector = robust */
+	int64_t		 rob_t;		/* newest period fed (with a value) */
+	const char	*why_rule;	/* of the last alert; NULL none */
+	double		 why_lo, why_hi;
+	int		 why_dirty;	/* to persist (meta "why:") */
 };
 
 /*
@@ -44,6 +51,7 @@ struct watch_entity {
 	const struct metricdefs_listing *l;	/* NULL: metric watch */
 	const char	*dimv[2];	/* values of l->dims; [0] may be name */
 	char		*dimbuf;	/* dimv storage when not name */
+	struct cw_metric *mident;	/* a fleet metric watch's series */
 	int		 variant;	/* apigw: 0 REST, 1 HTTP API */
 	unsigned	 dens;		/* denominator metrics discovered */
 	const char	*mnames[WATCH_MAX_METRICS];	/* static strings */
@@ -58,6 +66,7 @@ struct watch_entity {
 	int64_t		 polled;	/* last cycle that fetched it */
 	int64_t		 traffic;	/* newest period with requests */
 	int64_t		 saved_boot, saved_polled, saved_traffic;
+	int64_t		 mfend;		/* metric: fine window end fetched */
 	/* this cycle */
 	int		 poll;
 	int		 bootstrap;
@@ -100,10 +109,15 @@ struct watch {
 	struct detector_params		 dp;
 	struct robust_params		 rp;
 	struct cw_metric		 ident;		/* metric watch */
+	int				 fleet;		/* metric watch with
+							   dimension globs */
 
 	struct watch_entity		**ents;
 	size_t				 nents;
 	time_t				 disc_at;	/* 0: never */
+	time_t				 deferred_at;	/* disc_at of the last
+							   fetch of new series
+							   alone */
 	/* discovery in flight */
 	struct watch_entity		**nents_new;
 	size_t				 nnew;
@@ -146,5 +160,13 @@ int	 watch_row_get(const struct watch_row *, size_t i, int64_t *v);
 /* Meta key of an entity into out. */
 void	 watch_meta_key(const struct watch *, const struct watch_entity *,
 	    char *out, size_t outlen);
+/*
+ * A metric series' last alert rule and band in the meta table (key
+ * "why:" + entity key + ":" + signal, value "LO HI RULE"), so that a later
+ * `check` names them: the key into out; the rule's static name, or NULL.
+ */
+void	 watch_why_key(const struct watch *, const struct watch_entity *,
+	    const struct watch_series *, char *out, size_t outlen);
+const char *watch_why_rule(const char *);
 
 #endif

@@ -404,9 +404,210 @@ judge_point_cb(void *arg, const struct store_datapoint *d)
 }
 
 /*
- * Metric watch: the values are stored, then the robust detector is
- * rebuilt by replaying the stored history of the baseline window and
- * judges the periods due.
+ * The alert state of a metric watch. A rule's start (the robust
+ * detector's alert, or a static or absence condition) opens an event:
+ * pending, firing after `for` anomalous periods in a row (the start
+ * included), resolved after resolve_after normal periods in a row,
+ * repeated every `repeat` while firing. Anomalous periods that do not
+ * start an event (a robust score still beyond its threshold after the
+ * detector's one alert for the run) keep a firing event open but open
+ * none. Periods not judged change nothing.
+ */
+static enum detector_transition
+judge_metric_step(const struct watch *w, struct detector_alert *a, int64_t t,
+    int judged, int anomalous, int start)
+{
+	const struct detector_params	*dp = &w->dp;
+
+	if (t <= a->last_period)
+		return DETECTOR_TR_NONE;
+	a->last_period = t;
+	if (!judged)
+		return DETECTOR_TR_NONE;
+	if (anomalous) {
+		a->normal_run = 0;
+		if (a->state == DETECTOR_ST_OK ||
+		    a->state == DETECTOR_ST_RESOLVED) {
+			if (!start)
+				return DETECTOR_TR_NONE;
+			a->state = DETECTOR_ST_PENDING;
+			a->since = t;
+			a->anomalous_run = 0;
+		}
+		a->anomalous_run++;
+		if (a->state == DETECTOR_ST_PENDING) {
+			if (a->anomalous_run < dp->for_periods)
+				return a->anomalous_run == 1 ?
+				    DETECTOR_TR_PENDING : DETECTOR_TR_NONE;
+			a->state = DETECTOR_ST_FIRING;
+			a->since = a->last_notified = t;
+			return DETECTOR_TR_FIRING;
+		}
+	} else {
+		a->anomalous_run = 0;
+		a->normal_run++;
+		if (a->state == DETECTOR_ST_PENDING) {
+			a->state = DETECTOR_ST_OK;
+			a->since = t;
+			return DETECTOR_TR_NONE;
+		}
+		if (a->state == DETECTOR_ST_FIRING &&
+		    a->normal_run >= dp->resolve_after) {
+			a->state = DETECTOR_ST_RESOLVED;
+			a->since = t;
+			return DETECTOR_TR_RESOLVED;
+		}
+	}
+	if (a->state == DETECTOR_ST_FIRING && dp->repeat > 0 &&
+	    t - a->last_notified >= dp->repeat) {
+		a->last_notified = t;
+		return DETECTOR_TR_REPEAT;
+	}
+	return DETECTOR_TR_NONE;
+}
+
+/* What one metric period was compared with, for its alert. */
+struct judge_why {
+	double		 value, baseline, score, lo, hi;
+	const char	*rule;
+};
+
+static void
+judge_metric_alert(struct watch *w, struct watch_entity *e,
+    struct watch_series *s, enum detector_transition tr, int64_t p,
+    const struct judge_why *y, struct alert_batch *batch)
+{
+	struct alert	a;
+
+	alert_init(&a, ALERT_SPIKE);
+	a.status = tr == DETECTOR_TR_RESOLVED ? ALERT_RESOLVED : ALERT_FIRING;
+	a.repeat = tr == DETECTOR_TR_REPEAT;
+	a.at = (time_t)(p + w->cw->period);
+	util_strlcpy(a.watch, w->cw->name, sizeof a.watch);
+	util_strlcpy(a.entity, e->name, sizeof a.entity);
+	util_strlcpy(a.signal, s->def->signal, sizeof a.signal);
+	a.value = y->value;
+	a.baseline = y->baseline;
+	a.score = y->score;
+	a.band_lo = y->lo;
+	a.band_hi = y->hi;
+	util_strlcpy(a.rule, y->rule, sizeof a.rule);
+	s->why_rule = y->rule;
+	s->why_lo = y->lo;
+	s->why_hi = y->hi;
+	s->why_dirty = 1;
+	if (w->report != NULL)
+		alert_batch_add(w->report, &a, w->cw->sink_ptrs);
+	if (batch != NULL)
+		alert_batch_add(batch, &a, w->cw->sink_ptrs);
+	log_info("watch %s: %s %s %s at %lld (%s)", w->cw->name, e->name,
+	    s->def->signal, tr == DETECTOR_TR_RESOLVED ? "resolved" :
+	    tr == DETECTOR_TR_REPEAT ? "still firing" : "firing",
+	    (long long)a.at, y->rule);
+}
+
+/* detector = static: the value against above and below, period by period. */
+static void
+judge_static(struct watch *w, struct watch_entity *e, struct watch_series *s,
+    int64_t p, double v, struct alert_batch *batch)
+{
+	const struct config_watch	*cw = w->cw;
+	enum detector_transition	 tr;
+	struct judge_why		 y;
+	int				 bad;
+
+	if (!judge_due(w, s, p))
+		return;
+	bad = (!isnan(cw->above) && v > cw->above) ||
+	    (!isnan(cw->below) && v < cw->below);
+	w->stats.judged++;
+	tr = judge_metric_step(w, &s->st, p, 1, bad, bad);
+	s->changed = 1;
+	s->last_value = v;
+	s->last_baseline = !isnan(cw->above) ? cw->above : cw->below;
+	if (tr != DETECTOR_TR_FIRING && tr != DETECTOR_TR_REPEAT &&
+	    tr != DETECTOR_TR_RESOLVED)
+		return;
+	y.value = v;
+	y.baseline = s->last_baseline;
+	y.score = NAN;
+	y.lo = cw->below;
+	y.hi = cw->above;
+	y.rule = "static";
+	judge_metric_alert(w, e, s, tr, p, &y, batch);
+}
+
+/*
+ * detector = absence: every period of the fine window is judged, with a
+ * datapoint or not. A series that has had a datapoint (in the stored
+ * history of the baseline window or since) is anomalous once its newest
+ * datapoint is missing_after old, normal at its next datapoint; a series
+ * never seen is not judged.
+ */
+static void
+judge_absence(struct watch *w, struct watch_entity *e, struct watch_series *s,
+    const struct judge_points *jp, struct alert_batch *batch)
+{
+	const struct config_watch	*cw = w->cw;
+	enum detector_transition	 tr;
+	struct judge_why		 y;
+	int64_t				 P = cw->period, p, gap;
+	size_t				 i = 0;
+	int				 has, bad;
+
+	while (i < jp->n && jp->t[i] < w->fstart) {
+		if (jp->t[i] > s->rob_t)
+			s->rob_t = jp->t[i];
+		i++;
+	}
+	for (p = w->fstart; p < w->fend; p += P) {
+		has = 0;
+		while (i < jp->n && jp->t[i] <= p) {
+			if (jp->t[i] == p)
+				has = 1;
+			if (jp->t[i] > s->rob_t)
+				s->rob_t = jp->t[i];
+			i++;
+		}
+		if (!judge_due(w, s, p))
+			continue;
+		if (!has && s->rob_t == INT64_MIN)
+			continue;	/* never seen: nothing is missing */
+		gap = has ? 0 : p + P - (s->rob_t + P);
+		bad = !has && gap >= cw->missing_after;
+		if (!has && !bad) {
+			/* missing, not yet for long: neither way */
+			s->st.last_period = p > s->st.last_period ? p :
+			    s->st.last_period;
+			s->changed = 1;
+			continue;
+		}
+		w->stats.judged++;
+		tr = judge_metric_step(w, &s->st, p, 1, bad, bad);
+		s->changed = 1;
+		s->last_value = (double)gap;
+		s->last_baseline = (double)cw->missing_after;
+		if (tr != DETECTOR_TR_FIRING && tr != DETECTOR_TR_REPEAT &&
+		    tr != DETECTOR_TR_RESOLVED)
+			continue;
+		y.value = (double)gap;
+		y.baseline = (double)cw->missing_after;
+		y.score = NAN;
+		y.lo = NAN;
+		y.hi = (double)cw->missing_after;
+		y.rule = "absence";
+		judge_metric_alert(w, e, s, tr, p, &y, batch);
+	}
+}
+
+/*
+ * Metric watch, robust detector: the values are stored; the detector
+ * lives across cycles and is fed every stored period once, in time
+ * order, exactly as bench/nab streams a series through robust_update()
+ * (built on first use by replaying the stored history of the baseline
+ * window). An event starts at the detector's alert (one per run of
+ * anomalous values, none within its holdoff); the alert reports the
+ * value, reference and band of the rule that raised it.
  */
 static int
 judge_metric(struct watch *w, struct watch_entity *e, struct watch_series *s,
@@ -416,11 +617,10 @@ judge_metric(struct watch *w, struct watch_entity *e, struct watch_series *s,
 	const struct cw_series		*cs;
 	struct store_datapoint		 dp;
 	struct judge_points		 jp;
-	struct robust			*r = NULL;
 	struct robust_result		 res;
-	struct detector_judgement	 j;
-	enum detector_verdict		 v;
+	struct judge_why		 y;
 	enum detector_transition	 tr;
+	int64_t				 from;
 	size_t				 i;
 	int				 rc = -1;
 
@@ -435,48 +635,206 @@ judge_metric(struct watch *w, struct watch_entity *e, struct watch_series *s,
 		dp.period_seconds = cw->period;
 		dp.requests = dp.errors = -1;
 		dp.value = cs->values[i];
+		if (cs->ts[i] > e->traffic)
+			e->traffic = cs->ts[i];	/* pace: idle without data */
 		if (store_datapoint_put(w->store, cw->name, e->name,
 		    s->def->signal, &dp) == -1) {
 			judge_dberr(w, err, errlen);
 			goto done;
 		}
 	}
+	if (!s->primed) {
+		if (cw->detector == CONFIG_DETECTOR_ROBUST &&
+		    (s->rob = robust_new(&w->rp)) == NULL) {
+			snprintf(err, errlen, "robust detector: bad "
+			    "parameters");
+			goto done;
+		}
+		s->rob_t = INT64_MIN;
+		s->primed = 1;
+		from = w->judge_from - cw->baseline;
+	} else
+		from = s->rob_t + 1;
 	if (store_datapoint_range(w->store, cw->name, e->name, s->def->signal,
-	    w->judge_from - cw->baseline, w->fend, cw->period, judge_point_cb,
-	    &jp) == -1) {
+	    from, w->fend, cw->period, judge_point_cb, &jp) == -1) {
 		judge_dberr(w, err, errlen);
 		goto done;
 	}
-	if ((r = robust_new(&w->rp)) == NULL) {
-		snprintf(err, errlen, "robust detector: bad parameters");
+	if (cw->detector == CONFIG_DETECTOR_ABSENCE) {
+		judge_absence(w, e, s, &jp, batch);
+		rc = 0;
 		goto done;
 	}
 	for (i = 0; i < jp.n; i++) {
-		if (robust_update(r, (time_t)jp.t[i], jp.v[i], &res) == -1)
+		if (jp.t[i] <= s->rob_t)
+			continue;
+		s->rob_t = jp.t[i];
+		if (cw->detector == CONFIG_DETECTOR_STATIC) {
+			judge_static(w, e, s, jp.t[i], jp.v[i], batch);
+			continue;
+		}
+		if (robust_update(s->rob, (time_t)jp.t[i], jp.v[i], &res) == -1)
 			continue;
 		if (!judge_due(w, s, jp.t[i]))
 			continue;
-		v = !res.judged ? DETECTOR_NOT_JUDGED : res.anomalous ?
-		    DETECTOR_ANOMALOUS : DETECTOR_NORMAL;
 		if (res.judged)
 			w->stats.judged++;
-		tr = detector_step(&w->dp, &s->st, jp.t[i], v, 0);
+		tr = judge_metric_step(w, &s->st, jp.t[i], res.judged,
+		    res.anomalous, res.alert);
 		s->changed = 1;
 		s->last_value = jp.v[i];
 		if (res.judged)
 			s->last_baseline = res.median;
-		if (tr == DETECTOR_TR_FIRING || tr == DETECTOR_TR_REPEAT ||
-		    tr == DETECTOR_TR_RESOLVED) {
-			memset(&j, 0, sizeof j);
-			j.verdict = DETECTOR_NOT_JUDGED;
-			judge_alert(w, e, s, tr, jp.t[i], &j, res.score, batch);
+		if (tr != DETECTOR_TR_FIRING && tr != DETECTOR_TR_REPEAT &&
+		    tr != DETECTOR_TR_RESOLVED)
+			continue;
+		y.value = res.judged ? res.value : jp.v[i];
+		y.baseline = res.judged ? res.ref : NAN;
+		y.score = !res.judged ? NAN : res.rule == ROBUST_RULE_LEVEL ?
+		    res.level : res.rule == ROBUST_RULE_DIFF ? res.diff :
+		    res.score;
+		y.lo = res.judged ? res.band_lo : NAN;
+		y.hi = res.judged ? res.band_hi : NAN;
+		y.rule = res.rule != 0 ? robust_rule_name(res.rule) : "z-score";
+		judge_metric_alert(w, e, s, tr, jp.t[i], &y, batch);
+	}
+	rc = 0;
+done:
+	free(jp.t);
+	free(jp.v);
+	return rc;
+}
+
+/* P(N <= n) for N ~ Poisson(lambda). */
+static double
+judge_poisson_low(double n, double lambda)
+{
+	double	term, sum, k;
+
+	if (lambda <= 0)
+		return 1;
+	if (n > 5000)	/* normal approximation, continuity corrected */
+		return 0.5 * erfc(-(n + 0.5 - lambda) / sqrt(2 * lambda));
+	term = exp(-lambda);
+	sum = term;
+	for (k = 1; k <= n; k++) {
+		term *= lambda / k;
+		sum += term;
+	}
+	return sum < 1 ? sum : 1;
+}
+
+/*
+ * Signal drop of a count watch: the requests of every due period (no
+ * datapoint is 0 requests) against what the same hour of the day had on
+ * the last 7 days (the median over the days with a rollup, at least 3,
+ * per period). Only busy hours are judged (expected >= min_requests);
+ * a period is anomalous when it has at most expected / min_ratio
+ * requests and the Poisson lower tail is below alpha. for,
+ * resolve_after and repeat as for the other signals.
+ */
+static int
+judge_drop(struct watch *w, struct watch_entity *e, struct watch_series *s,
+    struct alert_batch *batch, char *err, size_t errlen)
+{
+	const struct config_watch	*cw = w->cw;
+	struct judge_buf		 b;
+	struct store_datapoint		 dp;
+	struct store_rollup		 r;
+	struct judge_why		 y;
+	enum detector_transition	 tr;
+	double				 day[7], expect = NAN, n, pv;
+	int64_t				 P = cw->period, p, hour, cached = -1;
+	size_t				 i;
+	int				 k, nd, rc = -1, bad, judged;
+
+	memset(&b, 0, sizeof b);
+	judge_buf_load(&b, &w->dfine, e->qfine, s,
+	    (size_t)((w->fend - w->fstart) / P));
+	for (i = 0; i < b.count; i++) {
+		p = w->fstart + (int64_t)i * P;
+		n = b.hn[i] ? (double)llround(b.n[i]) : 0;
+		if (b.hn[i] && n > 0 && p > e->traffic)
+			e->traffic = p;
+		if (!w->backtest && b.hn[i]) {
+			memset(&dp, 0, sizeof dp);
+			dp.period_start = p;
+			dp.period_seconds = P;
+			dp.requests = (int64_t)n;
+			dp.errors = 0;
+			dp.value = NAN;
+			if (store_datapoint_put(w->store, cw->name, e->name,
+			    s->def->signal, &dp) == -1) {
+				judge_dberr(w, err, errlen);
+				goto done;
+			}
+		}
+		hour = judge_floor(p, 3600);
+		if (judge_due(w, s, p)) {
+			if (hour != cached) {
+				nd = 0;
+				for (k = 1; k <= 7; k++) {
+					if (store_rollup_get(w->store, cw->name,
+					    e->name, s->def->signal, hour -
+					    (int64_t)k * 86400, &r) == -1) {
+						judge_dberr(w, err, errlen);
+						goto done;
+					}
+					if (r.requests > 0)
+						day[nd++] = (double)r.requests;
+				}
+				/* insertion sort: 7 values */
+				for (k = 1; k < nd; k++) {
+					double	v = day[k];
+					int	j = k - 1;
+
+					for (; j >= 0 && day[j] > v; j--)
+						day[j + 1] = day[j];
+					day[j + 1] = v;
+				}
+				expect = nd < 3 ? NAN : (nd % 2 ? day[nd / 2] :
+				    (day[nd / 2 - 1] + day[nd / 2]) / 2) *
+				    (double)P / 3600;
+				cached = hour;
+			}
+			judged = isfinite(expect) && expect >= cw->min_requests;
+			pv = judged ? judge_poisson_low(n, expect) : 1;
+			bad = judged && n * cw->min_ratio <= expect &&
+			    pv < cw->alpha;
+			if (judged)
+				w->stats.judged++;
+			tr = judge_metric_step(w, &s->st, p, judged, bad, bad);
+			s->changed = 1;
+			s->last_value = n;
+			if (judged)
+				s->last_baseline = expect;
+			if (tr == DETECTOR_TR_FIRING ||
+			    tr == DETECTOR_TR_REPEAT ||
+			    tr == DETECTOR_TR_RESOLVED) {
+				y.value = n;
+				y.baseline = expect;
+				y.score = pv;
+				y.lo = expect / cw->min_ratio;
+				y.hi = NAN;
+				y.rule = "drop";
+				judge_metric_alert(w, e, s, tr, p, &y, batch);
+			}
+		}
+		if (!w->backtest || !b.hn[i])
+			continue;
+		/* backtest: rollups grow period by period, after judging */
+		memset(&r, 0, sizeof r);
+		r.hour = hour;
+		r.requests = (int64_t)n;
+		if (store_rollup_add(w->store, cw->name, e->name,
+		    s->def->signal, &r) == -1) {
+			judge_dberr(w, err, errlen);
+			goto done;
 		}
 	}
 	rc = 0;
 done:
-	robust_free(r);
-	free(jp.t);
-	free(jp.v);
+	judge_buf_free(&b);
 	return rc;
 }
 
@@ -508,6 +866,14 @@ judge_persist(struct watch *w, struct watch_entity *e, char *err,
 		if (store_alert_put(w->store, &sa) == -1)
 			return judge_dberr(w, err, errlen);
 		s->found = 1;
+		if (s->why_dirty && s->why_rule != NULL && !w->backtest) {
+			watch_why_key(w, e, s, key, sizeof key);
+			snprintf(val, sizeof val, "%.17g %.17g %s", s->why_lo,
+			    s->why_hi, s->why_rule);
+			if (store_meta_put(w->store, key, val) == -1)
+				return judge_dberr(w, err, errlen);
+			s->why_dirty = 0;
+		}
 	}
 	if (w->backtest)
 		return 0;
@@ -563,6 +929,13 @@ judge_collect_open(struct watch *w)
 			o->firing = s->st.state == DETECTOR_ST_FIRING;
 			o->value = s->last_value;
 			o->baseline = s->last_baseline;
+			o->band_lo = o->band_hi = NAN;
+			if (s->why_rule != NULL) {
+				util_strlcpy(o->rule, s->why_rule,
+				    sizeof o->rule);
+				o->band_lo = s->why_lo;
+				o->band_hi = s->why_hi;
+			}
 			if (o->firing)
 				w->stats.firing++;
 			else
@@ -597,11 +970,19 @@ watch_commit(struct watch *w, char *err, size_t errlen)
 				if (judge_metric(w, e, s, batch, err,
 				    errlen) == -1)
 					goto fail;
+				e->mfend = w->fend;
 				continue;
 			}
 			if (e->bootstrap && judge_bootstrap(w, e, s, err,
 			    errlen) == -1)
 				goto fail;
+			if (s->inum == s->iden) {
+				/* drop: requests against their own past */
+				if (judge_drop(w, e, s, batch, err,
+				    errlen) == -1)
+					goto fail;
+				continue;
+			}
 			if (judge_count(w, e, s, batch, err, errlen) == -1)
 				goto fail;
 		}

@@ -109,7 +109,7 @@ main(int argc, char **argv)
 	int			 ch, i, rc = 0;
 
 	robust_params_default(&p);
-	while ((ch = getopt(argc, argv, "a:C:d:D:F:H:k:l:L:m:M:N:o:r:R:s:S:t:w:W:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:C:d:D:F:H:k:l:L:m:M:N:o:O:P:r:R:s:S:t:w:W:")) != -1) {
 		switch (ch) {
 		case 'a': p.abs_floor = atof(optarg); break;
 		case 'C': p.context_threshold = atof(optarg); break;
@@ -118,6 +118,8 @@ main(int argc, char **argv)
 		case 'N': p.novelty = atoi(optarg); break;
 		case 'M': p.novelty_min = atoi(optarg); break;
 		case 'F': p.diff_threshold = atof(optarg); break;
+		case 'P': p.phase_min = atoi(optarg); break;
+		case 'O': p.phase_offset = atof(optarg); break;
 		case 'W': p.level_window = atoi(optarg); break;
 		case 'd':
 			if (robust_direction_parse(optarg, &p.direction) == -1) {

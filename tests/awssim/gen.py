@@ -55,3 +55,32 @@ def log_events(n=100, start=0, step_ms=1000, stream='stream-1',
             msg += ' key=' + secret
         yield {'timestamp': start + i * step_ms, 'stream': stream,
                'message': msg}
+
+
+def csv_series(files, namespace='NAB', name='Value', dimension='Series',
+               period=300, unit='None'):
+    """One series per CSV file of `timestamp,value` rows (a header line,
+    timestamps "YYYY-MM-DD HH:MM:SS" or ISO-8601, UTC), each point at its
+    own time; the dimension value is the file's base name without ".csv".
+    files: a list of paths, or {dimension value: path}."""
+    import calendar
+    import csv
+    import os
+    import time
+    items = files.items() if isinstance(files, dict) else [
+        (os.path.basename(f)[:-4] if f.endswith('.csv') else
+         os.path.basename(f), f) for f in files]
+    for value, path in items:
+        pts = []
+        with open(path, newline='') as f:
+            for row in csv.reader(f):
+                if len(row) < 2 or row[0] == 'timestamp':
+                    continue
+                ts = row[0].strip().replace('T', ' ').rstrip('Z')
+                t = calendar.timegm(time.strptime(ts[:19],
+                                                  '%Y-%m-%d %H:%M:%S'))
+                pts.append((t, float(row[1])))
+        yield {'namespace': namespace, 'name': name, 'period': period,
+               'unit': unit, 'dimensions': [{'Name': dimension,
+                                             'Value': value}],
+               'points': pts}

@@ -771,6 +771,95 @@ test_dense(void)
 	scanner_free(d.sc);
 }
 
+/*
+ * A metric watch's alert says its rule and band in every rendering: the
+ * JSON object (and back), the summary, Slack, email; static and absence
+ * read as such.
+ */
+static void
+test_metric_why(void)
+{
+	struct config_sink	*sl = mksink("slack", CONFIG_SINK_SLACK);
+	struct config_sink	*em = mksink("mail", CONFIG_SINK_EMAIL);
+	struct sink_out		 o;
+	struct alert		 a, b;
+	cJSON			*j, *stored;
+	char			 line[512];
+
+	alert_init(&a, ALERT_SPIKE);
+	util_strlcpy(a.watch, "cpu", sizeof a.watch);
+	util_strlcpy(a.entity, "i-0abc", sizeof a.entity);
+	util_strlcpy(a.signal, "value", sizeof a.signal);
+	a.at = 1793491200;
+	a.value = 95;
+	a.baseline = 19.875;
+	a.score = 18.5;
+	a.band_lo = 10.67;
+	a.band_hi = 27.13;
+	util_strlcpy(a.rule, "z-score", sizeof a.rule);
+	j = alert_to_cjson(&a);
+	ok(alert_from_cjson(j, &b) == 0 && b.band_lo == a.band_lo &&
+	    b.band_hi == a.band_hi && strcmp(b.rule, "z-score") == 0 &&
+	    b.value == 95 && b.baseline == 19.875,
+	    "metric alert: rule and band survive the JSON form");
+	cJSON_Delete(j);
+	alert_why(&a, line, sizeof line);
+	is_str(line, "z-score: 95 outside 10.67 .. 27.13 (median 19.875, "
+	    "score 18.5)", "why: the value, its band, the median, the score");
+	alert_summary(&a, line, sizeof line);
+	ok(strstr(line, "cpu/i-0abc value: z-score: 95 outside") != NULL,
+	    "summary says why: %s", line);
+	stored = stored_many(&a, 1, 0);
+	if (render(&sink_slack_ops, sl, stored, &o) == 0)
+		ok(strstr(o.body.data, "z-score: 95 outside 10.67 .. 27.13") !=
+		    NULL && strstr(o.body.data, "*Rule*") != NULL,
+		    "slack: Rule and Why fields");
+	sink_out_cleanup(&o);
+	if (render(&sink_email_ops, em, stored, &o) == 0)
+		ok(strstr(o.body.data, "  rule:        z-score\r\n") != NULL &&
+		    strstr(o.body.data, "  why:         z-score: 95 outside") !=
+		    NULL, "email: rule and why lines");
+	sink_out_cleanup(&o);
+	cJSON_Delete(stored);
+
+	a.band_lo = NAN;
+	a.band_hi = 3000;
+	a.value = 4100;
+	util_strlcpy(a.rule, "static", sizeof a.rule);
+	is_str(alert_why(&a, line, sizeof line), "static: 4100 above 3000",
+	    "why: static above");
+	j = alert_to_cjson(&a);
+	ok(cJSON_IsNull(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "band"), 0)),
+	    "JSON: an open band end is null");
+	cJSON_Delete(j);
+	a.value = 1200;
+	a.band_hi = 900;
+	util_strlcpy(a.rule, "absence", sizeof a.rule);
+	is_str(alert_why(&a, line, sizeof line), "absence: no datapoint for "
+	    "20m (missing_after 15m)", "why: absence");
+	a.value = 0;
+	is_str(alert_why(&a, line, sizeof line), "absence: datapoints again "
+	    "(missing_after 15m)", "why: absence resolved");
+	a.value = 128;
+	a.band_lo = NAN;
+	a.band_hi = 130;
+	util_strlcpy(a.rule, "static", sizeof a.rule);
+	is_str(alert_why(&a, line, sizeof line), "static: 128 not above 130",
+	    "why: static resolved");
+	util_strlcpy(a.rule, "drop", sizeof a.rule);
+	a.value = 0;
+	a.baseline = 3000;
+	a.band_lo = 1000;
+	a.score = 1e-300;
+	is_str(alert_why(&a, line, sizeof line), "drop: 0 requests, at most "
+	    "1000 of 3000 expected (p 1e-300)", "why: drop");
+	spike(&a, "orders");
+	is_str(alert_why(&a, line, sizeof line), "", "why: none for a count "
+	    "watch");
+	freesink(sl);
+	freesink(em);
+}
+
 int
 main(void)
 {
@@ -786,6 +875,7 @@ main(void)
 	test_email();
 	test_redaction();
 	test_dense();
+	test_metric_why();
 	alert_cleanup();
 	rmdir(tmpdir);
 	return tap_done();

@@ -168,8 +168,8 @@ test_defaults(void)
 	ok(w != NULL && w->signals == NULL, "metric has no signals");
 	if (w != NULL) {
 		is_str(w->stat, "Average", "stat default");
-		is_num(w->threshold, 5, 0, "threshold default");
-		is_int(w->direction, CONFIG_DIRECTION_UP, "direction default");
+		is_num(w->threshold, 2, 0, "threshold default");
+		is_int(w->direction, CONFIG_DIRECTION_BOTH, "direction default");
 	}
 	sk = config_sink_find(cfg, "s");
 	ok(sk != NULL && sk->send_resolved == 1 && sk->expiry == 86400 &&

@@ -565,14 +565,14 @@ test_persist(void)
 	    "load refuses a bad magic");
 	blob[0] ^= 0xff;
 	{
-		uint32_t	 ver, old = 2;
+		uint32_t	 ver, old = 3;
 
-		/* the version follows the magic; version 2 has no dring */
+		/* the version follows the magic; version 3 has no phases */
 		memcpy(&ver, blob + 4, sizeof(ver));
-		is_int((int)ver, 3, "state version 3");
+		is_int((int)ver, 4, "state version 4");
 		memcpy(blob + 4, &old, sizeof(old));
 		is_int(robust_load(b, blob, sz, err, sizeof(err)), -1,
-		    "load refuses a version-2 state");
+		    "load refuses a version-3 state");
 		memcpy(blob + 4, &ver, sizeof(ver));
 	}
 	is_int(robust_load(b, blob, sz, err, sizeof(err)), 0, "load");
@@ -594,6 +594,61 @@ test_persist(void)
 	robust_free(NULL);
 }
 
+/*
+ * A spike at minute 20 of every hour is learned: it alerts while new,
+ * never after a day; with phase_min 0 it keeps scoring as an anomaly.
+ * A spike at another minute still alerts, with the value outside the
+ * band and the reference near the normal level.
+ */
+static void
+test_hourly(void)
+{
+	struct robust_params	 p;
+	struct robust		*r, *off;
+	struct robust_result	 res, ro;
+	int			 i, late = 0, early = 0, hot = 0, odd = -1;
+	double			 v;
+
+	robust_params_default(&p);
+	r = robust_new(&p);
+	p.phase_min = 0;
+	off = robust_new(&p);
+	lcg_state = 21;
+	for (i = 0; i < 6 * DAY; i++) {
+		v = 100 + 5 * noise();
+		if (i % 12 == 4)
+			v = 300 + 3 * noise();	/* minute 20 */
+		if (i == 5 * DAY + 7)
+			v = 400;		/* minute 35: new */
+		robust_update(r, T0 + (time_t)i * STEP, v, &res);
+		robust_update(off, T0 + (time_t)i * STEP, v, &ro);
+		if (i == 5 * DAY + 7) {
+			odd = res.alert;
+			ok(res.value == 400 && res.band_hi < 400 &&
+			    res.ref > 90 && res.ref < 110 &&
+			    res.rule == ROBUST_RULE_RECORD,
+			    "an unlearned spike: value above its band, "
+			    "reference %.1f, rule %s", res.ref,
+			    robust_rule_name(res.rule));
+			continue;
+		}
+		if (res.alert && i < DAY)
+			early++;
+		if (res.alert && i >= DAY)
+			late++;
+		if (i >= 4 * DAY && i % 12 == 4 && ro.anomalous &&
+		    !res.anomalous)
+			hot++;
+	}
+	ok(early >= 1, "hourly spike: alerts while new (%d)", early);
+	is_int(late, 0, "hourly spike: no alert once learned");
+	ok(hot > 20, "hourly spike: learned spikes are normal (%d), "
+	    "anomalous without the hourly offset", hot);
+	is_int(odd, 1, "a spike at another minute still alerts");
+	robust_free(r);
+	robust_free(off);
+}
+
 int
 main(void)
 {
@@ -609,5 +664,6 @@ main(void)
 	test_context();
 	test_diff();
 	test_persist();
+	test_hourly();
 	return tap_done();
 }
