@@ -89,6 +89,17 @@ static const char *const migrations[STORE_SCHEMA_VERSION + 1] = {
 	"DROP INDEX datapoint_start;"
 	"DROP INDEX rollup_hour;"
 	"PRAGMA user_version = 2;",
+	/*
+	 * 3: known findings. An operator's verdict on a fingerprint (acked:
+	 * no repeat notifications; allowed: never reported), kept apart from
+	 * the sightings so that retention never forgets a verdict.
+	 */
+	"CREATE TABLE finding_mark ("
+	"  fingerprint TEXT PRIMARY KEY,"
+	"  state INTEGER NOT NULL CHECK (state IN (1, 2)),"
+	"  comment TEXT NOT NULL DEFAULT '',"
+	"  at INTEGER NOT NULL) WITHOUT ROWID;"
+	"PRAGMA user_version = 3;",
 };
 
 /* Runs a one-row integer query (a PRAGMA or count). */
