@@ -28,6 +28,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
+#include "scan_baseline.h"
 #include "scanner.h"
 #include "scanner_int.h"
 #include "store.h"
@@ -48,17 +49,24 @@ struct scan_out {
 	size_t		 base;		/* column base of the current segment */
 	size_t		 limit;		/* report offsets below this */
 	unsigned long long findings;
+	unsigned long long known;	/* in the baseline or allowed */
+	struct store	*store;		/* the state database, for marks */
+	struct scan_baseline *baseline;	/* --baseline */
+	struct scan_baseline *current;	/* --write-baseline */
+	int		 failed;	/* a mark could not be read */
 };
 
 /*
  * The fingerprint key: the installation key of the state database named by
- * the config, so that `scan` and the daemon fingerprint a secret alike.
+ * the config, so that `scan` and the daemon fingerprint a secret alike,
+ * and the database stays open for the marks of `cwguard findings allow`.
  * `scan` never creates a database; without one (no config, no state yet,
- * not readable) the key is random for this run and fingerprints are only
- * comparable within it.
+ * not readable) the key is the one a --baseline file carries, else random
+ * for this run. Returns 1 if the key is the installation key.
  */
-static void
-scan_fingerprint_key(const struct cmd_ctx *ctx, unsigned char key[32])
+static int
+scan_fingerprint_key(const struct cmd_ctx *ctx, struct scan_out *o,
+    unsigned char key[32])
 {
 	struct config	*cfg;
 	struct store	*st = NULL;
@@ -76,13 +84,37 @@ scan_fingerprint_key(const struct cmd_ctx *ctx, unsigned char key[32])
 		    "this run only", ctx->config_path);
 	free(cause);
 	if (st != NULL && store_install_key(st, key) == 0) {
-		store_close(st);
-		return;
+		o->store = st;
+		return 1;
 	}
 	store_close(st);
+	if (o->baseline != NULL && scan_baseline_key(o->baseline, key))
+		return 0;
 	/* The kernel's generator: no DRBG to set up for one key. */
 	if (getrandom(key, 32, 0) != 32)
 		fatal("scan: no random bytes for the fingerprint key");
+	return 0;
+}
+
+/* 1 if the finding is known: allowed by fingerprint or in the baseline. */
+static int
+scan_known(struct scan_out *o, const struct scanner_finding *f,
+    const char *hex)
+{
+	int	mark;
+
+	if (o->store != NULL) {
+		if ((mark = store_finding_mark_get(o->store, hex)) == -1) {
+			if (!o->failed)
+				log_error("scan: %s", store_error(o->store));
+			o->failed = 1;
+		} else if (mark == STORE_MARK_ALLOW)
+			return 1;
+	}
+	if (o->current != NULL)
+		scan_baseline_add(o->current, f->fingerprint);
+	return o->baseline != NULL &&
+	    scan_baseline_has(o->baseline, f->fingerprint);
 }
 
 static int
@@ -99,8 +131,12 @@ scan_report(const struct scanner_finding *f, void *arg)
 		return 0;	/* in the overlap: the next segment has it */
 	line = o->line - f->lines_back;
 	col = (f->lines_back == 0 ? o->base : 0) + f->offset + 1;
-	o->findings++;
 	util_hex(f->fingerprint, sizeof f->fingerprint, hex);
+	if (scan_known(o, f, hex)) {
+		o->known++;
+		return 0;
+	}
+	o->findings++;
 	if (o->ctx->json) {
 		if ((j = cJSON_CreateObject()) == NULL)
 			fatal("scan: out of memory");
@@ -257,7 +293,8 @@ scan_fd(struct scanner *sc, struct scan_out *o, int fd)
 static void
 scan_usage(FILE *fp)
 {
-	fprintf(fp, "usage: cwguard scan [--rules FILE] [PATH...|-]\n");
+	fprintf(fp, "usage: cwguard scan [--rules FILE] [--baseline FILE] "
+	    "[--write-baseline FILE]\n                    [PATH...|-]\n");
 }
 
 int
@@ -265,6 +302,8 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "rules", required_argument, NULL, 'r' },
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "write-baseline", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -272,15 +311,22 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 	struct scanner		*sc = NULL;
 	struct scan_out		 o;
 	const char		*rules_path = NULL, *path;
+	const char		*baseline_path = NULL, *write_path = NULL;
 	unsigned char		 key[32];
 	char			 err[512];
-	int			 c, i, fd, failed = 0, ret = 2;
+	int			 c, i, fd, failed = 0, ret = 2, install_key;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			rules_path = optarg;
+			break;
+		case 'b':
+			baseline_path = optarg;
+			break;
+		case 'w':
+			write_path = optarg;
 			break;
 		case 'h':
 			scan_usage(stdout);
@@ -295,16 +341,30 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 		log_error("%s", err);
 		return 2;
 	}
+	memset(&o, 0, sizeof o);
+	o.ctx = ctx;
 	if ((sc = scanner_new(rules, err, sizeof err)) == NULL) {
 		log_error("scan: %s", err);
 		goto out;
 	}
-	scan_fingerprint_key(ctx, key);
+	if (baseline_path != NULL) {
+		o.baseline = scan_baseline_new();
+		if (scan_baseline_load(o.baseline, baseline_path, err,
+		    sizeof err) == -1) {
+			log_error("scan: %s", err);
+			goto out;
+		}
+	}
+	if (write_path != NULL)
+		o.current = scan_baseline_new();
+	install_key = scan_fingerprint_key(ctx, &o, key);
+	if (o.baseline != NULL && scan_baseline_check_key(o.baseline, key,
+	    baseline_path, err, sizeof err) == -1) {
+		log_error("scan: %s", err);
+		util_wipe(key, sizeof key);
+		goto out;
+	}
 	scanner_set_key(sc, key);
-	util_wipe(key, sizeof key);
-
-	memset(&o, 0, sizeof o);
-	o.ctx = ctx;
 	for (i = optind; i < argc || i == optind; i++) {
 		path = i < argc ? argv[i] : "-";
 		o.path = path;
@@ -323,10 +383,22 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 			failed = 1;
 		close(fd);
 	}
-	if (fflush(stdout) != 0)
+	if (fflush(stdout) != 0 || o.failed)
 		failed = 1;
+	if (o.known > 0)
+		log_info("scan: %llu known finding(s) not reported (allowed or "
+		    "in the baseline)", o.known);
+	if (o.current != NULL && scan_baseline_save(o.current, write_path,
+	    key, !install_key, err, sizeof err) == -1) {
+		log_error("scan: --write-baseline: %s", err);
+		failed = 1;
+	}
 	ret = failed ? 2 : o.findings > 0 ? 1 : 0;
 out:
+	util_wipe(key, sizeof key);
+	scan_baseline_free(o.baseline);
+	scan_baseline_free(o.current);
+	store_close(o.store);
 	scanner_free(sc);
 	scanner_rules_free(rules);
 	return ret;

@@ -502,6 +502,17 @@ run_rule(struct scanner *sc, size_t rule, const char *buf, size_t len)
 }
 
 /*
+ * An inline marker: the line's author says its match is not a secret
+ * (gitleaks's marker is honoured too, so annotated code scans alike).
+ */
+static int
+allow_marker(const char *buf, size_t len)
+{
+	return memmem(buf, len, "cwguard:allow", 13) != NULL ||
+	    memmem(buf, len, "gitleaks:allow", 14) != NULL;
+}
+
+/*
  * Scans buf[0..len) (a window of a line starting at byte base); reports
  * the findings that start before limit. Returns the count or -1.
  */
@@ -511,7 +522,7 @@ scan_window(struct scanner *sc, const char *buf, size_t len, size_t base,
 {
 	size_t	words = scanner_ac_words(sc->ac), w, i, j, rule;
 	struct span tmp;
-	int	count = 0, pk_seen = 0;
+	int	count = 0, pk_seen = 0, marked = -1;
 
 	sc->nspans = 0;
 	memset(sc->hits, 0, words * sizeof *sc->hits);
@@ -540,6 +551,11 @@ scan_window(struct scanner *sc, const char *buf, size_t len, size_t base,
 			pk_seen = 2;
 		if (!sc->spans[i].valid || sc->spans[i].off >= limit)
 			continue;
+		/* Looked for only when there is something to report. */
+		if (marked == -1)
+			marked = allow_marker(buf, len);
+		if (marked)
+			break;
 		if (emit(sc, sc->spans[i].rule, buf, sc->spans[i].off,
 		    sc->spans[i].len, base, cb, arg) != 0)
 			return -1;
