@@ -148,15 +148,18 @@ scan_report(const struct scanner_finding *f, void *arg)
 		cJSON_AddNumberToObject(j, "length", (double)f->length);
 		cJSON_AddStringToObject(j, "redacted", f->redacted);
 		cJSON_AddStringToObject(j, "fingerprint", hex);
+		if (f->encoding != NULL)
+			cJSON_AddStringToObject(j, "encoding", f->encoding);
 		if ((s = cJSON_PrintUnformatted(j)) == NULL)
 			fatal("scan: out of memory");
 		puts(s);
 		free(s);
 		cJSON_Delete(j);
 	} else
-		printf("%s:%llu:%zu: %s %s\n", log_escape(o->path,
+		printf("%s:%llu:%zu: %s %s%s%s\n", log_escape(o->path,
 		    strlen(o->path), esc, sizeof esc), line, col, f->rule,
-		    f->redacted);
+		    f->redacted, f->encoding != NULL ? " in " : "",
+		    f->encoding != NULL ? f->encoding : "");
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 
 #include "log.h"
 #include "scanner.h"
+#include "scanner_decode.h"
 #include "scanner_int.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -47,6 +48,13 @@ struct span {
 	int		valid;
 };
 
+/* Buffers of one level of decoding (scanner_decode.h). */
+struct decode_level {
+	unsigned char	 b64[SCANNER_DECODE_B64_MAX];
+	char		 pct[SCANNER_DECODE_PCT_MAX];
+	uint32_t	 map[SCANNER_DECODE_PCT_MAX + 1];
+};
+
 struct scanner {
 	struct scanner_rule	*rules;
 	size_t			 nrules;
@@ -68,6 +76,11 @@ struct scanner {
 	EVP_MAC_CTX		*macctx;
 	struct span		 spans[SPANS_MAX];
 	size_t			 nspans;
+	size_t			 decode_rule;	/* prefilter bit: base64 text */
+	int			 decode_hit;
+	struct span		 plain[SPANS_MAX]; /* reported spans of the line */
+	size_t			 nplain;
+	struct decode_level	*dec;		/* SCANNER_DECODE_DEPTH */
 	/* a multi-line PEM private key being followed */
 	int			 pem_active;
 	size_t			 pem_lines, pem_b64, pem_off, pem_len;
@@ -525,6 +538,7 @@ scan_window(struct scanner *sc, const char *buf, size_t len, size_t base,
 	int	count = 0, pk_seen = 0, marked = -1;
 
 	sc->nspans = 0;
+	sc->decode_hit = 0;
 	memset(sc->hits, 0, words * sizeof *sc->hits);
 	if (!scanner_ac_scan(sc->ac, buf, len, sc->hits))
 		return 0;
@@ -534,6 +548,8 @@ scan_window(struct scanner *sc, const char *buf, size_t len, size_t base,
 			sc->hits[w] &= sc->hits[w] - 1;
 			if (rule < sc->nrules)
 				run_rule(sc, rule, buf, len);
+			else if (rule == sc->decode_rule)
+				sc->decode_hit = 1;
 			if (rule == sc->private_key_rule)
 				pk_seen = 1;
 		}
@@ -674,11 +690,129 @@ pem_start(struct scanner *sc, const char *line, size_t len)
 	    sizeof sc->pem_redacted);
 }
 
+/* A finding inside decoded text, reported against the encoded line. */
+struct decode_map {
+	scanner_cb	 cb;
+	void		*arg;
+	const char	*encoding;
+	size_t		 off, len;	/* base64: the run */
+	const uint32_t	*map;		/* percent: decoded to line offsets */
+	size_t		 maplen;
+	struct scanner	*plain;		/* depth 0: the plain pass's spans */
+};
+
+static int
+plain_overlaps(const struct scanner *sc, size_t off, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < sc->nplain; i++)
+		if (off < sc->plain[i].off + sc->plain[i].len &&
+		    sc->plain[i].off < off + len)
+			return 1;
+	return 0;
+}
+
+static int
+decode_report(const struct scanner_finding *f, void *arg)
+{
+	struct decode_map	*m = arg;
+	struct scanner_finding	 g = *f;
+	size_t			 a, b;
+	int			 rc;
+
+	if (m->map != NULL) {
+		if (f->offset + f->length > m->maplen)
+			return 0;
+		a = m->map[f->offset];
+		b = m->map[f->offset + f->length];
+		if (b - a == f->length)
+			return 0;	/* no escape in it: reported plain */
+		if (m->plain != NULL && plain_overlaps(m->plain, a, b - a))
+			return 0;	/* the same secret, found escaped */
+		g.offset = a;
+		g.length = b - a;
+	} else {
+		g.offset = m->off;
+		g.length = m->len;
+	}
+	g.encoding = m->encoding;
+	rc = m->cb(&g, m->arg);
+	util_wipe(&g, sizeof g);
+	return rc;
+}
+
+/*
+ * Scans the decoded base64 runs and percent escapes of buf, at most
+ * SCANNER_DECODE_DEPTH levels deep. Returns the findings or -1.
+ */
+static int
+decode_line(struct scanner *sc, const char *buf, size_t len, int depth,
+    scanner_cb cb, void *arg)
+{
+	struct decode_level	*dl;
+	struct decode_map	 m;
+	size_t			 pos = 0, off, slen, dlen, nseg = 0, esc;
+	int			 n, total = 0;
+
+	if (depth >= SCANNER_DECODE_DEPTH)
+		return 0;
+	dl = &sc->dec[depth];
+	while (nseg++ < SCANNER_DECODE_SEGMENTS &&
+	    scanner_decode_next_b64(buf, len, &pos, &off, &slen)) {
+		dlen = scanner_decode_b64(buf + off, slen, dl->b64,
+		    sizeof dl->b64);
+		if (!scanner_decode_text_like(dl->b64, dlen))
+			continue;
+		memset(&m, 0, sizeof m);
+		m.cb = cb;
+		m.arg = arg;
+		m.encoding = "base64";
+		m.off = off;
+		m.len = slen;
+		if ((n = scan_window(sc, (const char *)dl->b64, dlen, 0, dlen,
+		    NULL, decode_report, &m)) < 0)
+			goto stop;
+		total += n;
+		if ((n = decode_line(sc, (const char *)dl->b64, dlen,
+		    depth + 1, decode_report, &m)) < 0)
+			goto stop;
+		total += n;
+		util_wipe(dl->b64, dlen);
+	}
+	if (memchr(buf, '%', len) != NULL) {
+		dlen = scanner_decode_percent(buf, len, dl->pct, dl->map,
+		    sizeof dl->pct, &esc);
+		if (esc > 0) {
+			memset(&m, 0, sizeof m);
+			m.cb = cb;
+			m.arg = arg;
+			m.encoding = "percent";
+			m.map = dl->map;
+			m.maplen = dlen;
+			m.plain = depth == 0 ? sc : NULL;
+			if ((n = scan_window(sc, dl->pct, dlen, 0, dlen, NULL,
+			    decode_report, &m)) < 0)
+				goto stop;
+			total += n;
+			if ((n = decode_line(sc, dl->pct, dlen, depth + 1,
+			    decode_report, &m)) < 0)
+				goto stop;
+			total += n;
+		}
+		util_wipe(dl->pct, dlen);
+	}
+	return total;
+stop:
+	util_wipe(dl, sizeof *dl);
+	return -1;
+}
+
 int
 scanner_scan_line(struct scanner *sc, const char *line, size_t len,
     scanner_cb cb, void *arg)
 {
-	size_t	start, wlen, step = SCANNER_CHUNK_MAX - SCANNER_CHUNK_OVERLAP;
+	size_t	start, wlen, step = SCANNER_CHUNK_MAX - SCANNER_CHUNK_OVERLAP, i;
 	int	n, total = 0, pem_begin = 0;
 
 	if (len > 0 && line[len - 1] == '\r')
@@ -696,7 +830,19 @@ scanner_scan_line(struct scanner *sc, const char *line, size_t len,
 			return -1;
 		if (pem_begin)
 			pem_start(sc, line, len);
-		return total + n;
+		total += n;
+		/* Encoded text: a prefilter hit on a wrapped prefix, or '%'. */
+		if ((sc->decode_hit || memchr(line, '%', len) != NULL) &&
+		    !allow_marker(line, len)) {
+			sc->nplain = 0;
+			for (i = 0; i < sc->nspans; i++)
+				if (sc->spans[i].valid)
+					sc->plain[sc->nplain++] = sc->spans[i];
+			if ((n = decode_line(sc, line, len, 0, cb, arg)) < 0)
+				return -1;
+			total += n;
+		}
+		return total;
 	}
 	for (start = 0; start < len; start += step) {
 		wlen = len - start;
@@ -824,6 +970,23 @@ add_rule(struct scanner *sc, const struct scanner_rule_def *d, pcre2_code *re)
 	sc->nrules++;
 }
 
+static void
+add_decode_keyword(const char *kw, size_t len, void *arg)
+{
+	struct scanner	*sc = arg;
+	char		*copy;
+
+	if (scanner_ac_add(sc->ac, kw, len, sc->decode_rule) == -1)
+		return;
+	/* Exported too: a logs source's query must let such lines in. */
+	copy = xmalloc(len + 1);
+	memcpy(copy, kw, len);
+	copy[len] = '\0';
+	sc->keywords = xreallocarray(sc->keywords, sc->nkeywords + 1,
+	    sizeof *sc->keywords);
+	sc->keywords[sc->nkeywords++] = copy;
+}
+
 struct scanner *
 scanner_new(const struct scanner_rules *extra, char *err, size_t errlen)
 {
@@ -836,7 +999,8 @@ scanner_new(const struct scanner_rules *extra, char *err, size_t errlen)
 	sc->jit = 1;
 	n = scanner_builtin_count + nextra;
 	sc->rules = xcalloc(n, sizeof *sc->rules);
-	sc->ac = scanner_ac_new(n);
+	sc->ac = scanner_ac_new(n + 1);	/* and the decode bit */
+	sc->dec = xcalloc(SCANNER_DECODE_DEPTH, sizeof *sc->dec);
 	sc->private_key_rule = (size_t)-1;
 	/* Built-in specific rules, then extra rules, then the generic ones. */
 	for (generic = 0; generic < scanner_builtin_count; generic++)
@@ -871,6 +1035,8 @@ scanner_new(const struct scanner_rules *extra, char *err, size_t errlen)
 		}
 		add_rule(sc, &scanner_builtin[i], re);
 	}
+	sc->decode_rule = sc->nrules;
+	scanner_decode_keywords(add_decode_keyword, sc);
 	scanner_ac_build(sc->ac);
 	sc->hits = xcalloc(scanner_ac_words(sc->ac), sizeof *sc->hits);
 	if (extra != NULL) {
@@ -946,5 +1112,8 @@ scanner_free(struct scanner *sc)
 	EVP_MAC_free(sc->mac);
 	util_wipe(sc->key, sizeof sc->key);
 	util_wipe(sc->spans, sizeof sc->spans);
+	if (sc->dec != NULL)
+		util_wipe(sc->dec, SCANNER_DECODE_DEPTH * sizeof *sc->dec);
+	free(sc->dec);
 	free(sc);
 }
