@@ -1,6 +1,15 @@
 /*
- * cwguard scan [--rules FILE] [PATH...|-]: files or stdin through the
- * secret scanner (DESIGN sections 2 and 7).
+ * cwguard scan [--rules FILE] [--baseline FILE] [--write-baseline FILE]
+ * [PATH...|-]: files, directories or stdin through the secret scanner
+ * (DESIGN sections 2, 7 and 11).
+ *
+ * Any input that starts with the gzip magic is inflated on the fly (so
+ * `scan app.log.gz` and `cat app.log.gz | scan -` read the text, never the
+ * compressed bytes). A directory is walked recursively in name order;
+ * version-control directories, symbolic links, special files, files of
+ * binary types (by name) and files whose first 8 KiB hold a NUL byte are
+ * skipped, each said on stderr. Findings of `findings allow` and of a
+ * --baseline are left out and counted on stderr.
  *
  * Files are read in big blocks. The keyword prefilter runs over the whole
  * block: lines without a keyword are only counted, never copied or handed
@@ -14,16 +23,20 @@
  */
 #include "autoconf.h"
 
+#include <sys/stat.h>
+
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <unistd.h>
-
+#include <zlib.h>
 
 #include "cmd.h"
 #include "config.h"
@@ -41,6 +54,34 @@
 
 #define SCAN_BLOCK	(256 * 1024)	/* read() copies into the L2 cache */
 #define SCAN_LINE_MAX	(1024 * 1024)
+#define SCAN_DEPTH_MAX	64		/* directory levels followed */
+#define SCAN_SNIFF	8192		/* bytes looked at for a NUL */
+
+/*
+ * One input: a file descriptor, read plain or, when it starts with the
+ * gzip magic, inflated (members one after another, as gzip -d does).
+ */
+struct scan_input {
+	int		 fd;
+	int		 started;
+	int		 gz;		/* 1 inflating, 2 past the last member */
+	int		 eof;
+	z_stream	 zs;
+	unsigned char	*zbuf;
+	char		 err[128];
+};
+
+static const char *const scan_skip_dirs[] = { ".git", ".hg", ".svn", NULL };
+
+/* Names of files that hold no text worth scanning (compared case-blind). */
+static const char *const scan_skip_ext[] = {
+	".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".webp", ".tif",
+	".tiff", ".pdf", ".zip", ".jar", ".war", ".7z", ".xz", ".bz2",
+	".zst", ".lz4", ".tar", ".rar", ".iso", ".dmg", ".class", ".pyc",
+	".o", ".a", ".so", ".dylib", ".dll", ".exe", ".bin", ".woff",
+	".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4", ".mov", ".avi",
+	".wav", ".flac", ".ogg", ".webm", ".sqlite", ".db", NULL
+};
 
 struct scan_out {
 	struct cmd_ctx	*ctx;
@@ -54,6 +95,8 @@ struct scan_out {
 	struct scan_baseline *baseline;	/* --baseline */
 	struct scan_baseline *current;	/* --write-baseline */
 	int		 failed;	/* a mark could not be read */
+	int		 sniff;		/* skip a binary file (directory walk) */
+	unsigned long long skipped;	/* files left out by the walk */
 };
 
 /*
@@ -229,23 +272,154 @@ scan_lines(struct scanner *sc, struct scan_out *o, const char *buf,
 	return end;
 }
 
-/* Returns 0, or -1 after a read error (message printed). */
+static ssize_t
+read_retry(int fd, void *buf, size_t len)
+{
+	ssize_t	n;
+
+	while ((n = read(fd, buf, len)) == -1 && errno == EINTR)
+		;
+	return n;
+}
+
+/* Inflates into buf; 0 at the end, -1 with in->err on bad data. */
+static ssize_t
+input_inflate(struct scan_input *in, char *buf, size_t len)
+{
+	ssize_t	n;
+	size_t	made;
+	int	zrc;
+
+	for (;;) {
+		if (in->gz == 2)
+			return 0;
+		if (in->zs.avail_in == 0 && !in->eof) {
+			if ((n = read_retry(in->fd, in->zbuf, SCAN_BLOCK)) ==
+			    -1) {
+				snprintf(in->err, sizeof in->err, "%s",
+				    strerror(errno));
+				return -1;
+			}
+			if (n == 0)
+				in->eof = 1;
+			in->zs.next_in = in->zbuf;
+			in->zs.avail_in = (uInt)n;
+		}
+		in->zs.next_out = (unsigned char *)buf;
+		in->zs.avail_out = (uInt)len;
+		zrc = inflate(&in->zs, Z_NO_FLUSH);
+		made = len - in->zs.avail_out;
+		if (zrc == Z_STREAM_END) {
+			/* Another member follows, or the end (or trailing junk). */
+			if (in->zs.avail_in == 0 && !in->eof) {
+				n = read_retry(in->fd, in->zbuf, SCAN_BLOCK);
+				if (n == -1) {
+					snprintf(in->err, sizeof in->err, "%s",
+					    strerror(errno));
+					return -1;
+				}
+				if (n == 0)
+					in->eof = 1;
+				in->zs.next_in = in->zbuf;
+				in->zs.avail_in = (uInt)n;
+			}
+			if (in->zs.avail_in >= 2 && in->zs.next_in[0] == 0x1f &&
+			    in->zs.next_in[1] == 0x8b)
+				inflateReset(&in->zs);
+			else {
+				if (in->zs.avail_in > 0)
+					log_warn("trailing bytes after the "
+					    "gzip data ignored");
+				in->gz = 2;
+			}
+		} else if (zrc == Z_BUF_ERROR && in->eof &&
+		    in->zs.avail_in == 0) {
+			snprintf(in->err, sizeof in->err, "gzip: unexpected "
+			    "end of compressed data");
+			return -1;
+		} else if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+			snprintf(in->err, sizeof in->err, "gzip: %s",
+			    in->zs.msg != NULL ? in->zs.msg : "bad data");
+			return -1;
+		}
+		if (made > 0)
+			return (ssize_t)made;
+	}
+}
+
+/*
+ * Reads the next bytes of an input into buf: 0 at the end, -1 with
+ * in->err. The first read decides whether the input is gzip data.
+ */
+static ssize_t
+input_read(struct scan_input *in, char *buf, size_t len)
+{
+	ssize_t	n, m;
+
+	if (in->gz)
+		return input_inflate(in, buf, len);
+	if ((n = read_retry(in->fd, buf, len)) == -1) {
+		snprintf(in->err, sizeof in->err, "%s", strerror(errno));
+		return -1;
+	}
+	if (in->started)
+		return n;
+	in->started = 1;
+	/* A pipe may hand over one byte first. */
+	if (n == 1) {
+		if ((m = read_retry(in->fd, buf + 1, len - 1)) == -1) {
+			snprintf(in->err, sizeof in->err, "%s",
+			    strerror(errno));
+			return -1;
+		}
+		n += m;
+	}
+	if (n < 2 || (unsigned char)buf[0] != 0x1f ||
+	    (unsigned char)buf[1] != 0x8b)
+		return n;
+	in->zbuf = xmalloc(SCAN_BLOCK);
+	memcpy(in->zbuf, buf, (size_t)n);	/* n <= len <= SCAN_BLOCK */
+	memset(&in->zs, 0, sizeof in->zs);
+	if (inflateInit2(&in->zs, 15 + 16) != Z_OK)
+		fatal("scan: zlib: out of memory");
+	in->zs.next_in = in->zbuf;
+	in->zs.avail_in = (uInt)n;
+	in->gz = 1;
+	return input_inflate(in, buf, len);
+}
+
+static void
+input_close(struct scan_input *in)
+{
+	if (in->gz)
+		inflateEnd(&in->zs);
+	if (in->zbuf != NULL) {
+		util_wipe(in->zbuf, SCAN_BLOCK);
+		free(in->zbuf);
+	}
+}
+
+/*
+ * Returns 0, 1 when the input was skipped as binary (o->sniff), or -1
+ * after a read error (message printed).
+ */
 static int
 scan_fd(struct scanner *sc, struct scan_out *o, int fd)
 {
+	struct scan_input	 in;
 	char	*buf, *nl;
 	size_t	 have = 0, start, keep = SCANNER_CHUNK_OVERLAP, used = 0;
 	ssize_t	 n;
 	int	 rc = 0, segmented = 0;
 
+	memset(&in, 0, sizeof in);
+	in.fd = fd;
 	buf = xmalloc(SCAN_LINE_MAX + SCAN_BLOCK);
 	o->line = 1;
 	for (;;) {
-		n = read(fd, buf + have, SCAN_BLOCK);
-		if (n == -1 && errno == EINTR)
-			continue;
+		n = input_read(&in, buf + have, SCAN_BLOCK);
 		if (n == -1) {
-			log_error("%s: %s", o->path, strerror(errno));
+			log_error("%s: %s", o->path, in.err);
 			rc = -1;
 			break;
 		}
@@ -254,6 +428,15 @@ scan_fd(struct scanner *sc, struct scan_out *o, int fd)
 		have += (size_t)n;
 		if (have > used)
 			used = have;
+		if (o->sniff && memchr(buf, '\0', have < SCAN_SNIFF ? have :
+		    SCAN_SNIFF) != NULL) {
+			/* Only the first block is looked at. */
+			o->sniff = 0;
+			rc = 1;
+			have = 0;
+			break;
+		}
+		o->sniff = 0;
 		start = 0;
 		if (segmented && (nl = memchr(buf, '\n', have)) != NULL) {
 			/* The end of a long line: its last segment. */
@@ -287,10 +470,135 @@ scan_fd(struct scanner *sc, struct scan_out *o, int fd)
 		(void)scanner_scan_line(sc, buf, have, scan_report, o);
 	} else
 		o->line--;
-	(void)scanner_finish(sc, scan_report, o);
+	if (rc != 1)
+		(void)scanner_finish(sc, scan_report, o);
+	input_close(&in);
 	util_wipe(buf, used);	/* only what was written: no page faults */
 	free(buf);
 	return rc;
+}
+
+static int
+skip_name(const char *name, const char *const *list, int ext)
+{
+	size_t	n = strlen(name), k, i;
+
+	for (i = 0; list[i] != NULL; i++) {
+		k = strlen(list[i]);
+		if (ext ? (n > k && strcasecmp(name + n - k, list[i]) == 0) :
+		    strcmp(name, list[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+scan_skipped(struct scan_out *o, const char *path, const char *why)
+{
+	char	esc[1024];
+
+	o->skipped++;
+	log_info("scan: %s: skipped (%s)", log_escape(path, strlen(path),
+	    esc, sizeof esc), why);
+}
+
+static int	scan_path(struct scanner *, struct scan_out *, const char *,
+		    int depth);
+
+static int
+scan_name_cmp(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/*
+ * A directory, recursively, in name order: regular files (binary ones
+ * and VCS directories skipped, said on stderr); symbolic links, devices,
+ * sockets and FIFOs inside it are not followed. 0 or -1 (some file failed).
+ */
+static int
+scan_dir(struct scanner *sc, struct scan_out *o, const char *path,
+    int depth)
+{
+	struct dirent	**ents = NULL;
+	struct stat	  sb;
+	char		 *child;
+	int		  n, i, rc = 0;
+
+	if (depth >= SCAN_DEPTH_MAX) {
+		scan_skipped(o, path, "too deep");
+		return 0;
+	}
+	if ((n = scandir(path, &ents, NULL, scan_name_cmp)) == -1) {
+		log_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(ents[i]->d_name, ".") == 0 ||
+		    strcmp(ents[i]->d_name, "..") == 0)
+			goto next;
+		child = xasprintf("%s%s%s", path, path[strlen(path) - 1] ==
+		    '/' ? "" : "/", ents[i]->d_name);
+		if (lstat(child, &sb) == -1) {
+			log_error("%s: %s", child, strerror(errno));
+			rc = -1;
+		} else if (S_ISDIR(sb.st_mode)) {
+			if (skip_name(ents[i]->d_name, scan_skip_dirs, 0))
+				scan_skipped(o, child, "version control");
+			else if (scan_dir(sc, o, child, depth + 1) == -1)
+				rc = -1;
+		} else if (!S_ISREG(sb.st_mode))
+			scan_skipped(o, child, S_ISLNK(sb.st_mode) ?
+			    "symbolic link" : "not a regular file");
+		else if (skip_name(ents[i]->d_name, scan_skip_ext, 1))
+			scan_skipped(o, child, "binary file type");
+		else if (scan_path(sc, o, child, depth + 1) == -1)
+			rc = -1;
+		free(child);
+next:
+		free(ents[i]);
+	}
+	free(ents);
+	return rc;
+}
+
+/*
+ * One path: "-" is standard input, a directory is walked (depth > 0: a
+ * file found by the walk, skipped when binary). 0 or -1.
+ */
+static int
+scan_path(struct scanner *sc, struct scan_out *o, const char *path,
+    int depth)
+{
+	struct stat	sb;
+	int		fd, rc;
+
+	scanner_reset(sc);
+	o->path = path;
+	if (strcmp(path, "-") == 0 && depth == 0)
+		return scan_fd(sc, o, STDIN_FILENO) == -1 ? -1 : 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		log_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1) {
+		log_error("%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		close(fd);
+		return scan_dir(sc, o, path, depth);
+	}
+	/* Blocking reads from here on (a FIFO given by name). */
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	o->sniff = depth > 0;
+	rc = scan_fd(sc, o, fd);
+	close(fd);
+	o->sniff = 0;
+	if (rc == 1)
+		scan_skipped(o, path, "binary content");
+	return rc == -1 ? -1 : 0;
 }
 
 static void
@@ -317,7 +625,7 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 	const char		*baseline_path = NULL, *write_path = NULL;
 	unsigned char		 key[32];
 	char			 err[512];
-	int			 c, i, fd, failed = 0, ret = 2, install_key;
+	int			 c, i, failed = 0, ret = 2, install_key;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+r:h", opts, NULL)) != -1) {
@@ -370,21 +678,8 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 	scanner_set_key(sc, key);
 	for (i = optind; i < argc || i == optind; i++) {
 		path = i < argc ? argv[i] : "-";
-		o.path = path;
-		scanner_reset(sc);
-		if (strcmp(path, "-") == 0) {
-			if (scan_fd(sc, &o, STDIN_FILENO) == -1)
-				failed = 1;
-			continue;
-		}
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-			log_error("%s: %s", path, strerror(errno));
+		if (scan_path(sc, &o, path, 0) == -1)
 			failed = 1;
-			continue;
-		}
-		if (scan_fd(sc, &o, fd) == -1)
-			failed = 1;
-		close(fd);
 	}
 	if (fflush(stdout) != 0 || o.failed)
 		failed = 1;
