@@ -53,6 +53,7 @@ struct alert {
 	char			 redacted[96];
 	char			 fingerprint[65];
 	long long		 count;		/* lines seen with this secret */
+	char			 aws_account[13]; /* aws-access-key-id: the account its id encodes */
 };
 
 /* Fills the fixed fields with neutral values (NAN, -1, ""). */

@@ -32,6 +32,11 @@ struct scanner_finding {
 	 * preview and fingerprint are of the decoded secret).
 	 */
 	const char	*encoding;
+	/*
+	 * aws-access-key-id: the 12-digit account a new-format id encodes
+	 * (awskeyid.h), else "".
+	 */
+	char		 aws_account[13];
 };
 
 /* Return 0 to go on, non-zero to stop scanning the line. */

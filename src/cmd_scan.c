@@ -96,6 +96,8 @@ struct scan_out {
 	struct scan_baseline *current;	/* --write-baseline */
 	int		 failed;	/* a mark could not be read */
 	int		 sniff;		/* skip a binary file (directory walk) */
+	char		**accounts;	/* --account: ours */
+	size_t		 naccounts;
 	unsigned long long skipped;	/* files left out by the walk */
 };
 
@@ -160,6 +162,18 @@ scan_known(struct scan_out *o, const struct scanner_finding *f,
 	    scan_baseline_has(o->baseline, f->fingerprint);
 }
 
+/* "ours" when the key id's account is one of --account, else "foreign". */
+static const char *
+scan_owner(const struct scan_out *o, const char *account)
+{
+	size_t	i;
+
+	for (i = 0; i < o->naccounts; i++)
+		if (strcmp(o->accounts[i], account) == 0)
+			return "ours";
+	return "foreign";
+}
+
 static int
 scan_report(const struct scanner_finding *f, void *arg)
 {
@@ -193,16 +207,27 @@ scan_report(const struct scanner_finding *f, void *arg)
 		cJSON_AddStringToObject(j, "fingerprint", hex);
 		if (f->encoding != NULL)
 			cJSON_AddStringToObject(j, "encoding", f->encoding);
+		if (f->aws_account[0] != '\0') {
+			cJSON_AddStringToObject(j, "aws_account",
+			    f->aws_account);
+			cJSON_AddStringToObject(j, "owner",
+			    scan_owner(o, f->aws_account));
+		}
 		if ((s = cJSON_PrintUnformatted(j)) == NULL)
 			fatal("scan: out of memory");
 		puts(s);
 		free(s);
 		cJSON_Delete(j);
 	} else
-		printf("%s:%llu:%zu: %s %s%s%s\n", log_escape(o->path,
+		printf("%s:%llu:%zu: %s %s%s%s%s%s%s%s\n", log_escape(o->path,
 		    strlen(o->path), esc, sizeof esc), line, col, f->rule,
 		    f->redacted, f->encoding != NULL ? " in " : "",
-		    f->encoding != NULL ? f->encoding : "");
+		    f->encoding != NULL ? f->encoding : "",
+		    f->aws_account[0] != '\0' ? " account " : "",
+		    f->aws_account,
+		    f->aws_account[0] != '\0' ? " " : "",
+		    f->aws_account[0] != '\0' ? scan_owner(o,
+		    f->aws_account) : "");
 	return 0;
 }
 
@@ -605,7 +630,8 @@ static void
 scan_usage(FILE *fp)
 {
 	fprintf(fp, "usage: cwguard scan [--rules FILE] [--baseline FILE] "
-	    "[--write-baseline FILE]\n                    [PATH...|-]\n");
+	    "[--write-baseline FILE]\n                    [--account ID]... "
+	    "[PATH...|-]\n");
 }
 
 int
@@ -615,6 +641,7 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "write-baseline", required_argument, NULL, 'w' },
+		{ "account", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -623,6 +650,8 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 	struct scan_out		 o;
 	const char		*rules_path = NULL, *path;
 	const char		*baseline_path = NULL, *write_path = NULL;
+	char			**accounts = NULL;
+	size_t			 naccounts = 0;
 	unsigned char		 key[32];
 	char			 err[512];
 	int			 c, i, failed = 0, ret = 2, install_key;
@@ -639,10 +668,24 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 		case 'w':
 			write_path = optarg;
 			break;
+		case 'a':
+			if (strlen(optarg) != 12 ||
+			    strspn(optarg, "0123456789") != 12) {
+				log_error("scan: --account: '%s' is not a "
+				    "12-digit AWS account id", optarg);
+				free(accounts);
+				return CMD_EX_USAGE;
+			}
+			accounts = xreallocarray(accounts, naccounts + 1,
+			    sizeof *accounts);
+			accounts[naccounts++] = optarg;
+			break;
 		case 'h':
+			free(accounts);
 			scan_usage(stdout);
 			return CMD_EX_OK;
 		default:
+			free(accounts);
 			scan_usage(stderr);
 			return CMD_EX_USAGE;
 		}
@@ -650,10 +693,13 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 	if (rules_path != NULL &&
 	    (rules = scanner_rules_load(rules_path, err, sizeof err)) == NULL) {
 		log_error("%s", err);
+		free(accounts);
 		return 2;
 	}
 	memset(&o, 0, sizeof o);
 	o.ctx = ctx;
+	o.accounts = accounts;
+	o.naccounts = naccounts;
 	if ((sc = scanner_new(rules, err, sizeof err)) == NULL) {
 		log_error("scan: %s", err);
 		goto out;
@@ -693,6 +739,7 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	ret = failed ? 2 : o.findings > 0 ? 1 : 0;
 out:
+	free(accounts);
 	util_wipe(key, sizeof key);
 	scan_baseline_free(o.baseline);
 	scan_baseline_free(o.current);

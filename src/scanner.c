@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "awskeyid.h"
 #include "log.h"
 #include "scanner.h"
 #include "scanner_decode.h"
@@ -464,6 +465,8 @@ emit(struct scanner *sc, size_t rule, const char *line, size_t off,
 		keep = pem_header_len(s, len);
 	log_redact(s, len, keep, f.redacted, sizeof f.redacted);
 	fingerprint(sc, r->id, s, len, f.fingerprint);
+	if (strcmp(r->id, "aws-access-key-id") == 0)
+		(void)awskeyid_account(s, len, f.aws_account);
 	rc = cb(&f, arg);
 	util_wipe(&f, sizeof f);
 	return rc;
