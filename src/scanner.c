@@ -35,6 +35,16 @@
 #define PEM_LINES_MAX	400	/* body lines followed before giving up */
 #define PEM_MIN_B64	64	/* base64 bytes that make a key body */
 
+/* A compiled gitleaks allowlist. */
+struct allow_rt {
+	int			 and, other;
+	enum scanner_target	 target;
+	pcre2_code		**re;
+	size_t			 nre;
+	char			**stop;
+	size_t			 nstop;
+};
+
 struct scanner_rule {
 	char			*id;
 	pcre2_code		*re;
@@ -42,6 +52,9 @@ struct scanner_rule {
 	unsigned int		 prefix;
 	enum scanner_validator	 validator;
 	unsigned int		 flags;
+	int			 secret_group;	/* SCANNER_F_GITLEAKS */
+	struct allow_rt		*allow;
+	size_t			 nallow;
 };
 
 struct span {
@@ -70,6 +83,8 @@ struct scanner {
 	int			 jit;
 	pcre2_code		**allow_re;
 	size_t			 nallow_re;
+	struct allow_rt		*gallow;	/* gitleaks global allowlists */
+	size_t			 ngallow;
 	char			**allow_val;
 	size_t			 nallow_val;
 	unsigned char		 key[32];
@@ -405,12 +420,16 @@ check_secret(struct scanner *sc, const struct scanner_rule *r,
     const char *s, size_t len)
 {
 	size_t	body = r->prefix < len ? r->prefix : 0;
+	double	e = 0;
 
 	if (allowed(sc, s, len))
 		return 0;
-	if (r->entropy > 0 &&
-	    scanner_entropy(s + body, len - body) < r->entropy)
+	if (r->entropy > 0 && (e = scanner_entropy(s + body, len - body)) <
+	    r->entropy)
 		return 0;
+	if ((r->flags & SCANNER_F_GITLEAKS) && r->entropy > 0 &&
+	    e <= r->entropy)
+		return 0;	/* gitleaks: the entropy must exceed it */
 	if ((r->flags & SCANNER_F_MIXED) && !mixed_classes(s, len))
 		return 0;
 	switch (r->validator) {
@@ -484,11 +503,82 @@ span_overlaps(const struct scanner *sc, size_t off, size_t len)
 	return 0;
 }
 
+/* 1 if a gitleaks allowlist lets this finding go. */
+static int
+allow_hit(struct scanner *sc, const struct allow_rt *a, const char *line,
+    size_t linelen, size_t moff, size_t mlen, const char *s, size_t slen)
+{
+	const char	*t = s;
+	size_t		 tl = slen, i;
+	int		 re_hit = 0, stop_hit = 0;
+
+	if (a->target == SCANNER_T_MATCH) {
+		t = line + moff;
+		tl = mlen;
+	} else if (a->target == SCANNER_T_LINE) {
+		t = line;
+		tl = linelen;
+	}
+	for (i = 0; i < a->nre && !re_hit; i++)
+		re_hit = pcre2_match(a->re[i], (PCRE2_SPTR)t, tl, 0, 0, sc->md,
+		    sc->mctx) >= 0;
+	for (i = 0; i < a->nstop && !stop_hit; i++)
+		stop_hit = contains_ci(s, slen, a->stop[i]);
+	if (a->and)
+		return !a->other && (a->nre == 0 || re_hit) &&
+		    (a->nstop == 0 || stop_hit);
+	return re_hit || stop_hit;
+}
+
+static int
+gitleaks_allowed(struct scanner *sc, const struct scanner_rule *r,
+    const char *line, size_t linelen, size_t moff, size_t mlen, size_t off,
+    size_t slen)
+{
+	size_t	i;
+
+	for (i = 0; i < sc->ngallow; i++)
+		if (allow_hit(sc, &sc->gallow[i], line, linelen, moff, mlen,
+		    line + off, slen))
+			return 1;
+	for (i = 0; i < r->nallow; i++)
+		if (allow_hit(sc, &r->allow[i], line, linelen, moff, mlen,
+		    line + off, slen))
+			return 1;
+	return 0;
+}
+
+/* gitleaks: secretGroup, else the first non-empty group, else the match. */
+static void
+gitleaks_group(const struct scanner_rule *r, const PCRE2_SIZE *ov, int rc,
+    PCRE2_SIZE *off, PCRE2_SIZE *slen)
+{
+	int	g;
+
+	*off = ov[0];
+	*slen = ov[1] - ov[0];
+	if (r->secret_group > 0) {
+		g = r->secret_group;
+		if (g < rc && ov[2 * g] != PCRE2_UNSET) {
+			*off = ov[2 * g];
+			*slen = ov[2 * g + 1] - ov[2 * g];
+		} else
+			*slen = 0;	/* the group did not take part */
+		return;
+	}
+	for (g = 1; g < rc; g++)
+		if (ov[2 * g] != PCRE2_UNSET && ov[2 * g + 1] > ov[2 * g]) {
+			*off = ov[2 * g];
+			*slen = ov[2 * g + 1] - ov[2 * g];
+			return;
+		}
+}
+
 static void
 run_rule(struct scanner *sc, size_t rule, const char *buf, size_t len)
 {
 	const struct scanner_rule *r = &sc->rules[rule];
-	PCRE2_SIZE	*ov, start = 0, off, slen;
+	PCRE2_SIZE	*ov, start = 0, off, slen, moff, mlen;
 	int		 rc, n = 0;
 	struct span	*sp;
 
@@ -499,7 +589,11 @@ run_rule(struct scanner *sc, size_t rule, const char *buf, size_t len)
 		if (rc < 0)
 			return;	/* no match, or a match limit: next rule */
 		ov = pcre2_get_ovector_pointer(sc->md);
-		if (rc >= 2 && ov[2] != PCRE2_UNSET) {
+		moff = ov[0];
+		mlen = ov[1] - ov[0];
+		if (r->flags & SCANNER_F_GITLEAKS)
+			gitleaks_group(r, ov, rc, &off, &slen);
+		else if (rc >= 2 && ov[2] != PCRE2_UNSET) {
 			off = ov[2];
 			slen = ov[3] - ov[2];
 		} else {
@@ -514,6 +608,9 @@ run_rule(struct scanner *sc, size_t rule, const char *buf, size_t len)
 		sp->off = off;
 		sp->len = slen;
 		sp->valid = check_secret(sc, r, buf + off, slen);
+		if (sp->valid && (sc->ngallow > 0 || r->nallow > 0) &&
+		    gitleaks_allowed(sc, r, buf, len, moff, mlen, off, slen))
+			sp->valid = 0;
 	}
 }
 
@@ -951,6 +1048,43 @@ compile(const char *pattern, int *jit, char *err, size_t errlen)
 	return re;
 }
 
+/* Compiles a gitleaks allowlist; 0 or -1 with err. */
+static int
+compile_allow(struct scanner *sc, const struct scanner_allowlist *a,
+    struct allow_rt *out, char *err, size_t errlen)
+{
+	size_t	i;
+
+	memset(out, 0, sizeof *out);
+	out->and = a->and;
+	out->other = a->other;
+	out->target = a->target;
+	out->re = xcalloc(a->nregexes + 1, sizeof *out->re);
+	for (i = 0; i < a->nregexes; i++) {
+		if ((out->re[i] = compile(a->regexes[i], &sc->jit, err,
+		    errlen)) == NULL)
+			return -1;
+		out->nre++;
+	}
+	out->stop = xcalloc(a->nstopwords + 1, sizeof *out->stop);
+	for (i = 0; i < a->nstopwords; i++)
+		out->stop[out->nstop++] = xstrdup(a->stopwords[i]);
+	return 0;
+}
+
+static void
+allow_rt_cleanup(struct allow_rt *a)
+{
+	size_t	i;
+
+	for (i = 0; i < a->nre; i++)
+		pcre2_code_free(a->re[i]);
+	free(a->re);
+	for (i = 0; i < a->nstop; i++)
+		free(a->stop[i]);
+	free(a->stop);
+}
+
 static void
 add_rule(struct scanner *sc, const struct scanner_rule_def *d, pcre2_code *re)
 {
@@ -990,6 +1124,46 @@ add_decode_keyword(const char *kw, size_t len, void *arg)
 	sc->keywords[sc->nkeywords++] = copy;
 }
 
+/* The gitleaks parts of the rule just added. */
+static int
+add_gitleaks(struct scanner *sc, const struct scanner_gitleaks_rule *g,
+    char *err, size_t errlen)
+{
+	struct scanner_rule	*r = &sc->rules[sc->nrules - 1];
+	char			 msg[300];
+	size_t			 k;
+
+	r->secret_group = g->secret_group;
+	r->allow = xcalloc(g->nallow + 1, sizeof *r->allow);
+	for (k = 0; k < g->nallow; k++) {
+		if (compile_allow(sc, &g->allow[k], &r->allow[k], msg,
+		    sizeof msg) == -1) {
+			r->nallow = k + 1;
+			snprintf(err, errlen, "rule %s: allowlist: %s", r->id,
+			    msg);
+			return -1;
+		}
+		r->nallow = k + 1;
+	}
+	return 0;
+}
+
+/* 1 if a built-in rule is left out by a gitleaks config's [extend]. */
+static int
+builtin_skipped(const struct scanner_rules *extra, const char *id)
+{
+	size_t	i;
+
+	if (extra == NULL)
+		return 0;
+	if (extra->no_builtin)
+		return 1;
+	for (i = 0; i < extra->ndisabled; i++)
+		if (strcmp(extra->disabled[i], id) == 0)
+			return 1;
+	return 0;
+}
+
 struct scanner *
 scanner_new(const struct scanner_rules *extra, char *err, size_t errlen)
 {
@@ -1010,6 +1184,8 @@ scanner_new(const struct scanner_rules *extra, char *err, size_t errlen)
 		if (scanner_builtin[generic].flags & SCANNER_F_GENERIC)
 			break;
 	for (i = 0; i < generic; i++) {
+		if (builtin_skipped(extra, scanner_builtin[i].id))
+			continue;
 		if ((re = compile(scanner_builtin[i].pattern, &sc->jit, msg,
 		    sizeof msg)) == NULL) {
 			snprintf(err, errlen, "built-in rule %s: %s",
@@ -1028,8 +1204,13 @@ scanner_new(const struct scanner_rules *extra, char *err, size_t errlen)
 			goto fail;
 		}
 		add_rule(sc, &extra->rules[i], re);
+		if (extra->gl != NULL && add_gitleaks(sc, &extra->gl[i], err,
+		    errlen) == -1)
+			goto fail;
 	}
 	for (i = generic; i < scanner_builtin_count; i++) {
+		if (builtin_skipped(extra, scanner_builtin[i].id))
+			continue;
 		if ((re = compile(scanner_builtin[i].pattern, &sc->jit, msg,
 		    sizeof msg)) == NULL) {
 			snprintf(err, errlen, "built-in rule %s: %s",
@@ -1052,6 +1233,16 @@ scanner_new(const struct scanner_rules *extra, char *err, size_t errlen)
 				goto fail;
 			}
 			sc->allow_re[sc->nallow_re++] = re;
+		}
+		sc->gallow = xcalloc(extra->nallowlists + 1,
+		    sizeof *sc->gallow);
+		for (i = 0; i < extra->nallowlists; i++) {
+			sc->ngallow = i + 1;
+			if (compile_allow(sc, &extra->allowlists[i],
+			    &sc->gallow[i], msg, sizeof msg) == -1) {
+				snprintf(err, errlen, "allowlist: %s", msg);
+				goto fail;
+			}
 		}
 		sc->allow_val = xcalloc(extra->nallow_values + 1,
 		    sizeof *sc->allow_val);
@@ -1087,14 +1278,20 @@ fail:
 void
 scanner_free(struct scanner *sc)
 {
-	size_t	i;
+	size_t	i, k;
 
 	if (sc == NULL)
 		return;
 	for (i = 0; i < sc->nrules; i++) {
 		free(sc->rules[i].id);
 		pcre2_code_free(sc->rules[i].re);
+		for (k = 0; k < sc->rules[i].nallow; k++)
+			allow_rt_cleanup(&sc->rules[i].allow[k]);
+		free(sc->rules[i].allow);
 	}
+	for (i = 0; i < sc->ngallow; i++)
+		allow_rt_cleanup(&sc->gallow[i]);
+	free(sc->gallow);
 	free(sc->rules);
 	for (i = 0; i < sc->nkeywords; i++)
 		free(sc->keywords[i]);
