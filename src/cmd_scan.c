@@ -42,6 +42,7 @@
 #include "config.h"
 #include "log.h"
 #include "scan_baseline.h"
+#include "scan_confirm.h"
 #include "scanner.h"
 #include "scanner_int.h"
 #include "store.h"
@@ -98,6 +99,8 @@ struct scan_out {
 	int		 sniff;		/* skip a binary file (directory walk) */
 	char		**accounts;	/* --account: ours */
 	size_t		 naccounts;
+	struct scan_confirm *confirm;	/* --confirm */
+	const char	*seg;		/* what scanner_scan_line was given */
 	unsigned long long skipped;	/* files left out by the walk */
 };
 
@@ -178,7 +181,9 @@ static int
 scan_report(const struct scanner_finding *f, void *arg)
 {
 	struct scan_out	*o = arg;
-	char		 hex[65], esc[1024];
+	char		 hex[65], esc[1024], account[13], confirmed_account[13];
+	char		 err[400];
+	int		 rc, confirmed = 0;
 	unsigned long long line;
 	size_t		 col;
 	cJSON		*j;
@@ -194,6 +199,23 @@ scan_report(const struct scanner_finding *f, void *arg)
 		return 0;
 	}
 	o->findings++;
+	util_strlcpy(account, f->aws_account, sizeof account);
+	if (o->confirm != NULL && f->lines_back == 0 && f->encoding == NULL &&
+	    o->seg != NULL && strcmp(f->rule, "aws-access-key-id") == 0) {
+		/* The key id is STS's parameter only, never a signer. */
+		rc = scan_confirm_key(o->confirm, o->seg + f->offset, f->length,
+		    f->fingerprint, confirmed_account, err, sizeof err);
+		if (rc == 1) {
+			util_strlcpy(account, confirmed_account,
+			    sizeof account);
+			confirmed = 1;
+		} else if (rc == -1) {
+			log_warn("scan: --confirm: %s; no more key ids asked",
+			    err);
+			scan_confirm_free(o->confirm);
+			o->confirm = NULL;
+		}
+	}
 	if (o->ctx->json) {
 		if ((j = cJSON_CreateObject()) == NULL)
 			fatal("scan: out of memory");
@@ -207,11 +229,12 @@ scan_report(const struct scanner_finding *f, void *arg)
 		cJSON_AddStringToObject(j, "fingerprint", hex);
 		if (f->encoding != NULL)
 			cJSON_AddStringToObject(j, "encoding", f->encoding);
-		if (f->aws_account[0] != '\0') {
-			cJSON_AddStringToObject(j, "aws_account",
-			    f->aws_account);
+		if (account[0] != '\0') {
+			cJSON_AddStringToObject(j, "aws_account", account);
 			cJSON_AddStringToObject(j, "owner",
-			    scan_owner(o, f->aws_account));
+			    scan_owner(o, account));
+			if (confirmed)
+				cJSON_AddBoolToObject(j, "confirmed", 1);
 		}
 		if ((s = cJSON_PrintUnformatted(j)) == NULL)
 			fatal("scan: out of memory");
@@ -219,15 +242,14 @@ scan_report(const struct scanner_finding *f, void *arg)
 		free(s);
 		cJSON_Delete(j);
 	} else
-		printf("%s:%llu:%zu: %s %s%s%s%s%s%s%s\n", log_escape(o->path,
+		printf("%s:%llu:%zu: %s %s%s%s%s%s%s%s%s\n", log_escape(o->path,
 		    strlen(o->path), esc, sizeof esc), line, col, f->rule,
 		    f->redacted, f->encoding != NULL ? " in " : "",
 		    f->encoding != NULL ? f->encoding : "",
-		    f->aws_account[0] != '\0' ? " account " : "",
-		    f->aws_account,
-		    f->aws_account[0] != '\0' ? " " : "",
-		    f->aws_account[0] != '\0' ? scan_owner(o,
-		    f->aws_account) : "");
+		    account[0] != '\0' ? " account " : "", account,
+		    account[0] != '\0' ? " " : "",
+		    account[0] != '\0' ? scan_owner(o, account) : "",
+		    confirmed ? " (confirmed)" : "");
 	return 0;
 }
 
@@ -236,6 +258,7 @@ scan_line(struct scanner *sc, struct scan_out *o, const char *p, size_t len)
 {
 	o->base = 0;
 	o->limit = (size_t)-1;
+	o->seg = p;
 	(void)scanner_scan_line(sc, p, len, scan_report, o);
 }
 
@@ -466,6 +489,7 @@ scan_fd(struct scanner *sc, struct scan_out *o, int fd)
 		if (segmented && (nl = memchr(buf, '\n', have)) != NULL) {
 			/* The end of a long line: its last segment. */
 			o->limit = (size_t)-1;
+			o->seg = buf;
 			(void)scanner_scan_line(sc, buf, (size_t)(nl - buf),
 			    scan_report, o);
 			segmented = 0;
@@ -481,6 +505,7 @@ scan_fd(struct scanner *sc, struct scan_out *o, int fd)
 			if (!segmented)
 				o->base = 0;
 			o->limit = have - keep;
+			o->seg = buf;
 			(void)scanner_scan_line(sc, buf, have, scan_report, o);
 			o->base += have - keep;
 			memmove(buf, buf + have - keep, keep);
@@ -492,9 +517,11 @@ scan_fd(struct scanner *sc, struct scan_out *o, int fd)
 		if (!segmented)
 			o->base = 0;
 		o->limit = (size_t)-1;
+		o->seg = buf;
 		(void)scanner_scan_line(sc, buf, have, scan_report, o);
 	} else
 		o->line--;
+	o->seg = NULL;	/* a pending PEM key's lines are gone */
 	if (rc != 1)
 		(void)scanner_finish(sc, scan_report, o);
 	input_close(&in);
@@ -631,7 +658,7 @@ scan_usage(FILE *fp)
 {
 	fprintf(fp, "usage: cwguard scan [--rules FILE] [--baseline FILE] "
 	    "[--write-baseline FILE]\n                    [--account ID]... "
-	    "[PATH...|-]\n");
+	    "[--confirm] [PATH...|-]\n");
 }
 
 int
@@ -642,6 +669,7 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "write-baseline", required_argument, NULL, 'w' },
 		{ "account", required_argument, NULL, 'a' },
+		{ "confirm", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -652,6 +680,9 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 	const char		*baseline_path = NULL, *write_path = NULL;
 	char			**accounts = NULL;
 	size_t			 naccounts = 0;
+	struct config		*cfg;
+	char			*cause = NULL, self[13];
+	int			 confirm = 0;
 	unsigned char		 key[32];
 	char			 err[512];
 	int			 c, i, failed = 0, ret = 2, install_key;
@@ -680,6 +711,9 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 			    sizeof *accounts);
 			accounts[naccounts++] = optarg;
 			break;
+		case 'C':
+			confirm = 1;
+			break;
 		case 'h':
 			free(accounts);
 			scan_usage(stdout);
@@ -698,6 +732,26 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	memset(&o, 0, sizeof o);
 	o.ctx = ctx;
+	if (confirm) {
+		/* Our own credentials, from the config's [aws]; ours too. */
+		if ((cfg = config_load(ctx->config_path, &cause)) == NULL) {
+			log_error("scan: --confirm needs a config with AWS "
+			    "credentials");
+			fputs(cause, stderr);
+			free(cause);
+			goto out;
+		}
+		o.confirm = scan_confirm_new(cfg, err, sizeof err);
+		config_free(cfg);
+		if (o.confirm == NULL) {
+			log_error("scan: --confirm: %s", err);
+			goto out;
+		}
+		accounts = xreallocarray(accounts, naccounts + 1,
+		    sizeof *accounts);
+		util_strlcpy(self, scan_confirm_self(o.confirm), sizeof self);
+		accounts[naccounts++] = self;
+	}
 	o.accounts = accounts;
 	o.naccounts = naccounts;
 	if ((sc = scanner_new(rules, err, sizeof err)) == NULL) {
@@ -739,6 +793,7 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	ret = failed ? 2 : o.findings > 0 ? 1 : 0;
 out:
+	scan_confirm_free(o.confirm);
 	free(accounts);
 	util_wipe(key, sizeof key);
 	scan_baseline_free(o.baseline);

@@ -4,7 +4,9 @@ offline from the id, never used): through `cwguard check` against the
 simulator, the alert of a key of the watched account (the one
 sts:GetCallerIdentity names, 123456789012) is "ours" and critical, a key
 of another account "foreign" and a warning; `scan --account` says the
-same for files."""
+same for files, and `scan --confirm` asks sts:GetAccessKeyInfo (signed
+with cwguard's own credentials, the leaked id only a parameter) for the
+accounts, old-format ids included."""
 import json
 import os
 import sys
@@ -77,6 +79,40 @@ try:
          'scan --account: ours and foreign', out + err)
     rc, out, err = run(['scan', '--account', '12345', log], clean_env())
     t.ok(rc == 64, 'scan --account needs 12 digits', out + err)
+
+    # --confirm: an old-format id (no account in it) known to STS, the two
+    # new-format ones, and a repeat that must not be asked again.
+    OLD = 'AKIAJQ2DRMNSLPRZOXWA'
+    sc['sts'] = {'access_keys': {OLD: '210987654321'}}
+    p = write(os.path.join(sim.dir, 'sc2.json'), json.dumps(sc))
+    sim.ctl('POST', 'scenario', {'path': p})
+    before = sim.ctl('GET', 'stats')['requests'].get('sts', {})
+    log2 = write(os.path.join(sim.dir, 'k2.log'), 'a %s\nb %s\nc %s\n'
+                 'd %s\n' % (OURS, FOREIGN, OLD, OLD))
+    rc, out, err = run(['-c', conf, '--format', 'json', 'scan', '--confirm',
+                        log2], env)
+    rows = [json.loads(x) for x in out.splitlines() if x.startswith('{')]
+    got = [(r.get('aws_account'), r.get('owner'), r.get('confirmed'))
+           for r in rows]
+    t.ok(rc == 1 and got == [('123456789012', 'ours', True),
+                             ('093398014609', 'foreign', True),
+                             ('210987654321', 'foreign', True),
+                             ('210987654321', 'foreign', True)],
+         'scan --confirm: accounts from STS, ours from GetCallerIdentity, '
+         'the old-format id too', out + err)
+    after = sim.ctl('GET', 'stats')['requests'].get('sts', {})
+    t.ok(after.get('GetAccessKeyInfo', 0) -
+         before.get('GetAccessKeyInfo', 0) == 3,
+         'three distinct ids: three GetAccessKeyInfo calls', after)
+    stats = sim.ctl('GET', 'stats')
+    t.ok(stats['signature_failures'] == 0, 'every call signed with '
+         'cwguard\'s own credentials')
+    t.ok(OLD not in out + err and OURS not in out + err,
+         'no key id in the output')
+    rc, out, err = run(['--format', 'json', 'scan', '--confirm', log2],
+                       clean_env(CWGUARD_CONFIG=os.path.join(sim.dir, 'no')))
+    t.ok(rc == 2 and 'needs a config' in err,
+         '--confirm without a usable config: an error', out + err)
 finally:
     sim.stop()
 sys.exit(t.done())
