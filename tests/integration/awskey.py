@@ -109,6 +109,21 @@ try:
          'cwguard\'s own credentials')
     t.ok(OLD not in out + err and OURS not in out + err,
          'no key id in the output')
+    # The simulator's answer as botocore reads it (its wire format).
+    import botocore.session
+    sts = botocore.session.get_session().create_client(
+        'sts', region_name='us-east-1', endpoint_url=sim.url,
+        aws_access_key_id=KEY[0], aws_secret_access_key=KEY[1])
+    t.ok(sts.get_access_key_info(AccessKeyId=OLD)['Account'] ==
+         '210987654321' and sts.get_access_key_info(
+             AccessKeyId=OURS)['Account'] == '123456789012',
+         'botocore reads the simulator\'s GetAccessKeyInfo')
+    try:
+        sts.get_access_key_info(AccessKeyId='AKIAIOSFODNN7EXAMPLX')
+        t.ok(False, 'an unknown old-format id is refused')
+    except sts.exceptions.ClientError as e:
+        t.ok(e.response['Error']['Code'] == 'InvalidParameterValue',
+             'an unknown old-format id is refused', e)
     rc, out, err = run(['--format', 'json', 'scan', '--confirm', log2],
                        clean_env(CWGUARD_CONFIG=os.path.join(sim.dir, 'no')))
     t.ok(rc == 2 and 'needs a config' in err,
