@@ -66,6 +66,7 @@ struct alert {
 	/* cwguard's own health (selfmon.h): a spike with kind "self" */
 	int			 self;
 	char			 message[256];
+	char			 aws_account[13]; /* aws-access-key-id: the account its id encodes */
 };
 
 struct config_watch;

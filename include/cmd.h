@@ -29,6 +29,7 @@ int	cmd_run(struct cmd_ctx *, int, char **);
 int	cmd_check(struct cmd_ctx *, int, char **);
 int	cmd_backtest(struct cmd_ctx *, int, char **);
 int	cmd_scan(struct cmd_ctx *, int, char **);
+int	cmd_findings(struct cmd_ctx *, int, char **);
 int	cmd_status(struct cmd_ctx *, int, char **);
 int	cmd_test_alert(struct cmd_ctx *, int, char **);
 int	cmd_audit(struct cmd_ctx *, int, char **);

@@ -26,6 +26,17 @@ struct scanner_finding {
 	size_t		 length;	/* its length in bytes */
 	char		 redacted[64];	/* prefix + '*' + at most the last 4 */
 	unsigned char	 fingerprint[32]; /* HMAC-SHA256(key, rule\0secret) */
+	/*
+	 * NULL, or "base64" / "percent": the secret was found decoded, and
+	 * offset/length are those of the encoded text in the line (the
+	 * preview and fingerprint are of the decoded secret).
+	 */
+	const char	*encoding;
+	/*
+	 * aws-access-key-id: the 12-digit account a new-format id encodes
+	 * (awskeyid.h), else "".
+	 */
+	char		 aws_account[13];
 };
 
 /* Return 0 to go on, non-zero to stop scanning the line. */
@@ -62,7 +73,7 @@ size_t	 scanner_rule_count(const struct scanner *);
 const char *scanner_rule_id(const struct scanner *, size_t);
 /*
  * Calls cb with every keyword of every rule, in rule order (duplicates
- * possible). The prefilter matches them ASCII case-insensitively; a line
+ * possible), then the literals of base64-wrapped prefixes. The prefilter matches them ASCII case-insensitively; a line
  * holding none of them can hold no finding (logs sources push them into
  * their queries).
  */
@@ -71,7 +82,10 @@ void	 scanner_keywords(const struct scanner *,
 
 /*
  * Scans one line (without its newline; a trailing CR is ignored). Findings
- * go to cb in order. Lines longer than SCANNER_CHUNK_MAX are scanned in
+ * go to cb in order, then those inside base64 runs and percent escapes of
+ * the line (scanner_decode.h: bounded depth and size; lines up to
+ * SCANNER_CHUNK_MAX). A line holding "cwguard:allow" or "gitleaks:allow"
+ * reports nothing. Lines longer than SCANNER_CHUNK_MAX are scanned in
  * chunks that overlap by SCANNER_CHUNK_OVERLAP bytes. Returns the number of
  * findings reported, or -1 if cb asked to stop.
  */

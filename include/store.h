@@ -28,7 +28,7 @@ struct store;
 /* PRAGMA application_id of a cwguard state database: "CWGD". */
 #define STORE_APPLICATION_ID	0x43574744
 /* PRAGMA user_version this build writes and reads. */
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 #define STORE_NAME_MAX		512	/* watch, entity, signal, sink, source */
 #define STORE_ID_LEN		32	/* outbox id: 128 random bits in hex */
@@ -277,15 +277,26 @@ struct store_finding {
 	int64_t	 last_seen;
 	int64_t	 count;
 	int64_t	 last_notified;		/* 0: never */
+	int	 mark;			/* enum store_finding_mark */
+	char	 comment[STORE_MESSAGE_MAX];	/* of the mark */
+	int64_t	 marked_at;		/* 0: no mark */
 };
 typedef int	(*store_finding_cb)(void *, const struct store_finding *);
+
+/* An operator's verdict on a fingerprint (`cwguard findings`). */
+enum store_finding_mark {
+	STORE_MARK_NONE = 0,
+	STORE_MARK_ACK = 1,	/* still recorded, repeats do not notify */
+	STORE_MARK_ALLOW = 2	/* never recorded, reported or notified */
+};
 
 /*
  * Records one sighting at now. *is_new is 1 if the (fingerprint, source)
  * was never seen; *notify is 1 if it is new or its last notification is at
  * least repeat seconds old, and then last_notified becomes now (so the
  * caller enqueues the notification in the same transaction). Either out
- * pointer may be NULL.
+ * pointer may be NULL. An acked fingerprint notifies only where it is new;
+ * an allowed one is not recorded at all (both out values 0).
  */
 int	 store_finding_seen(struct store *, const char *fingerprint,
 	    const char *rule, const char *source, const char *redacted,
@@ -295,6 +306,23 @@ int	 store_finding_get(struct store *, const char *fingerprint,
 /* Ordered by last_seen, newest first; limit 0: all. */
 int	 store_finding_list(struct store *, int limit, store_finding_cb,
 	    void *);
+/*
+ * Sightings of source (NULL: every source) last seen at or after since,
+ * newest first, each with its fingerprint's mark; then, when source is
+ * NULL, the marks set at or after since of fingerprints without any
+ * sighting (source and rule "").
+ */
+int	 store_finding_select(struct store *, const char *source,
+	    int64_t since, store_finding_cb, void *);
+/*
+ * Sets (STORE_MARK_ACK, STORE_MARK_ALLOW) or with STORE_MARK_NONE removes
+ * the mark of a fingerprint (64 lower-case hex). comment may be NULL.
+ * Returns 0 or -1.
+ */
+int	 store_finding_mark(struct store *, const char *fingerprint, int mark,
+	    const char *comment, int64_t now);
+/* The mark of fingerprint: STORE_MARK_* (0 if none), or -1 on error. */
+int	 store_finding_mark_get(struct store *, const char *fingerprint);
 int	 store_finding_prune(struct store *, int64_t before, int64_t *removed);
 
 /* Logs sources: cursor and recently seen @ptr values. */

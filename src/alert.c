@@ -377,6 +377,9 @@ alert_to_cjson(const struct alert *a)
 		cJSON_AddStringToObject(j, "fingerprint", a->fingerprint);
 		if (a->source[0] != '\0')
 			cJSON_AddStringToObject(j, "source", a->source);
+		if (a->aws_account[0] != '\0')
+			cJSON_AddStringToObject(j, "aws_account",
+			    a->aws_account);
 		if (a->count >= 0)
 			cJSON_AddNumberToObject(j, "count", (double)a->count);
 		cJSON_AddStringToObject(j, "status", status_name(a->status));
@@ -567,6 +570,9 @@ alert_from_cjson(const cJSON *j, struct alert *a)
 	get_str(j, "path", a->path, sizeof a->path);
 	get_str(j, "redacted", a->redacted, sizeof a->redacted);
 	get_str(j, "fingerprint", a->fingerprint, sizeof a->fingerprint);
+	get_str(j, "aws_account", a->aws_account, sizeof a->aws_account);
+	if (strspn(a->aws_account, "0123456789") != strlen(a->aws_account))
+		a->aws_account[0] = '\0';
 	a->count = (long long)get_num(j, "count", -1);
 	alert_links_from_cjson(j, a);
 	(void)alert_sanitize(a);
@@ -900,6 +906,7 @@ batch_render(const struct alert_batch *b, const struct config_sink *s,
 	char		*str, *one;
 	size_t		 i, nalerts = 0, bytes = 0;
 	long long	 omitted = 0;
+	int		 ours;
 
 	if ((j = cJSON_CreateObject()) == NULL)
 		fatal("alert: out of memory");
@@ -916,6 +923,18 @@ batch_render(const struct alert_batch *b, const struct config_sink *s,
 		    i != only))
 			continue;
 		o = alert_to_cjson(&b->v[i].a);
+		/*
+		 * A leaked AWS key id of the account cwguard watches is ours
+		 * (critical); one of another account is foreign (warning).
+		 */
+		if (b->v[i].a.aws_account[0] != '\0') {
+			ours = ctx != NULL && ctx->account != NULL &&
+			    strcmp(ctx->account, b->v[i].a.aws_account) == 0;
+			cJSON_AddStringToObject(o, "owner", ours ? "ours" :
+			    "foreign");
+			cJSON_AddStringToObject(o, "severity", ours ?
+			    "critical" : "warning");
+		}
 		if ((one = cJSON_PrintUnformatted(o)) == NULL)
 			fatal("alert: out of memory");
 		if (nalerts >= ALERT_BATCH_MAX_ALERTS ||

@@ -712,6 +712,7 @@ on_finding(const struct scanner_finding *f, void *arg)
 	util_strlcpy(a.log_stream, sc->row->stream, sizeof a.log_stream);
 	util_strlcpy(a.redacted, f->redacted, sizeof a.redacted);
 	util_strlcpy(a.fingerprint, fp, sizeof a.fingerprint);
+	util_strlcpy(a.aws_account, f->aws_account, sizeof a.aws_account);
 	a.count = 1;
 	if (store_finding_get(ls->store, fp, sc->group, &sf) == 1)
 		a.count = sf.count;

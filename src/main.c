@@ -27,7 +27,10 @@ static const struct main_command main_commands[] = {
 	{ "check", cmd_check, "check [--dry-run] [--watch NAME]..." },
 	{ "backtest", cmd_backtest,
 	    "backtest --from T --to T [--watch NAME]..." },
-	{ "scan", cmd_scan, "scan [--rules FILE] [PATH...|-]" },
+	{ "scan", cmd_scan, "scan [--rules FILE] [--baseline FILE] "
+	    "[--write-baseline FILE] [PATH...|-]" },
+	{ "findings", cmd_findings, "findings list [--log-group G] "
+	    "[--since T] | findings ack|allow|reset FINGERPRINT" },
 	{ "status", cmd_status, "status [--watch NAME] [--ascii]" },
 	{ "test-alert", cmd_test_alert, "test-alert [SINK]..." },
 	{ "audit", cmd_audit, "audit [--region R]..." },

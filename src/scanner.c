@@ -22,8 +22,10 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "awskeyid.h"
 #include "log.h"
 #include "scanner.h"
+#include "scanner_decode.h"
 #include "scanner_int.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -33,6 +35,16 @@
 #define PEM_LINES_MAX	400	/* body lines followed before giving up */
 #define PEM_MIN_B64	64	/* base64 bytes that make a key body */
 
+/* A compiled gitleaks allowlist. */
+struct allow_rt {
+	int			 and, other;
+	enum scanner_target	 target;
+	pcre2_code		**re;
+	size_t			 nre;
+	char			**stop;
+	size_t			 nstop;
+};
+
 struct scanner_rule {
 	char			*id;
 	pcre2_code		*re;
@@ -40,11 +52,21 @@ struct scanner_rule {
 	unsigned int		 prefix;
 	enum scanner_validator	 validator;
 	unsigned int		 flags;
+	int			 secret_group;	/* SCANNER_F_GITLEAKS */
+	struct allow_rt		*allow;
+	size_t			 nallow;
 };
 
 struct span {
 	size_t		rule, off, len;
 	int		valid;
+};
+
+/* Buffers of one level of decoding (scanner_decode.h). */
+struct decode_level {
+	unsigned char	 b64[SCANNER_DECODE_B64_MAX];
+	char		 pct[SCANNER_DECODE_PCT_MAX];
+	uint32_t	 map[SCANNER_DECODE_PCT_MAX + 1];
 };
 
 struct scanner {
@@ -61,6 +83,8 @@ struct scanner {
 	int			 jit;
 	pcre2_code		**allow_re;
 	size_t			 nallow_re;
+	struct allow_rt		*gallow;	/* gitleaks global allowlists */
+	size_t			 ngallow;
 	char			**allow_val;
 	size_t			 nallow_val;
 	unsigned char		 key[32];
@@ -68,6 +92,11 @@ struct scanner {
 	EVP_MAC_CTX		*macctx;
 	struct span		 spans[SPANS_MAX];
 	size_t			 nspans;
+	size_t			 decode_rule;	/* prefilter bit: base64 text */
+	int			 decode_hit;
+	struct span		 plain[SPANS_MAX]; /* reported spans of the line */
+	size_t			 nplain;
+	struct decode_level	*dec;		/* SCANNER_DECODE_DEPTH */
 	/* a multi-line PEM private key being followed */
 	int			 pem_active;
 	size_t			 pem_lines, pem_b64, pem_off, pem_len;
@@ -461,12 +490,16 @@ check_secret(struct scanner *sc, const struct scanner_rule *r,
     const char *s, size_t len)
 {
 	size_t	body = r->prefix < len ? r->prefix : 0;
+	double	e = 0;
 
 	if (allowed(sc, s, len))
 		return 0;
-	if (r->entropy > 0 &&
-	    scanner_entropy(s + body, len - body) < r->entropy)
+	if (r->entropy > 0 && (e = scanner_entropy(s + body, len - body)) <
+	    r->entropy)
 		return 0;
+	if ((r->flags & SCANNER_F_GITLEAKS) && r->entropy > 0 &&
+	    e <= r->entropy)
+		return 0;	/* gitleaks: the entropy must exceed it */
 	if ((r->flags & SCANNER_F_MIXED) && !mixed_classes(s, len))
 		return 0;
 	if ((r->flags & SCANNER_F_DIGIT) && !has_digit(s, len))
@@ -527,6 +560,8 @@ emit(struct scanner *sc, size_t rule, const char *line, size_t off,
 		keep = pem_header_len(s, len);
 	log_redact(s, len, keep, f.redacted, sizeof f.redacted);
 	fingerprint(sc, r->id, s, len, f.fingerprint);
+	if (strcmp(r->id, "aws-access-key-id") == 0)
+		(void)awskeyid_account(s, len, f.aws_account);
 	rc = cb(&f, arg);
 	util_wipe(&f, sizeof f);
 	return rc;
@@ -544,11 +579,82 @@ span_overlaps(const struct scanner *sc, size_t off, size_t len)
 	return 0;
 }
 
+/* 1 if a gitleaks allowlist lets this finding go. */
+static int
+allow_hit(struct scanner *sc, const struct allow_rt *a, const char *line,
+    size_t linelen, size_t moff, size_t mlen, const char *s, size_t slen)
+{
+	const char	*t = s;
+	size_t		 tl = slen, i;
+	int		 re_hit = 0, stop_hit = 0;
+
+	if (a->target == SCANNER_T_MATCH) {
+		t = line + moff;
+		tl = mlen;
+	} else if (a->target == SCANNER_T_LINE) {
+		t = line;
+		tl = linelen;
+	}
+	for (i = 0; i < a->nre && !re_hit; i++)
+		re_hit = pcre2_match(a->re[i], (PCRE2_SPTR)t, tl, 0, 0, sc->md,
+		    sc->mctx) >= 0;
+	for (i = 0; i < a->nstop && !stop_hit; i++)
+		stop_hit = contains_ci(s, slen, a->stop[i]);
+	if (a->and)
+		return !a->other && (a->nre == 0 || re_hit) &&
+		    (a->nstop == 0 || stop_hit);
+	return re_hit || stop_hit;
+}
+
+static int
+gitleaks_allowed(struct scanner *sc, const struct scanner_rule *r,
+    const char *line, size_t linelen, size_t moff, size_t mlen, size_t off,
+    size_t slen)
+{
+	size_t	i;
+
+	for (i = 0; i < sc->ngallow; i++)
+		if (allow_hit(sc, &sc->gallow[i], line, linelen, moff, mlen,
+		    line + off, slen))
+			return 1;
+	for (i = 0; i < r->nallow; i++)
+		if (allow_hit(sc, &r->allow[i], line, linelen, moff, mlen,
+		    line + off, slen))
+			return 1;
+	return 0;
+}
+
+/* gitleaks: secretGroup, else the first non-empty group, else the match. */
+static void
+gitleaks_group(const struct scanner_rule *r, const PCRE2_SIZE *ov, int rc,
+    PCRE2_SIZE *off, PCRE2_SIZE *slen)
+{
+	int	g;
+
+	*off = ov[0];
+	*slen = ov[1] - ov[0];
+	if (r->secret_group > 0) {
+		g = r->secret_group;
+		if (g < rc && ov[2 * g] != PCRE2_UNSET) {
+			*off = ov[2 * g];
+			*slen = ov[2 * g + 1] - ov[2 * g];
+		} else
+			*slen = 0;	/* the group did not take part */
+		return;
+	}
+	for (g = 1; g < rc; g++)
+		if (ov[2 * g] != PCRE2_UNSET && ov[2 * g + 1] > ov[2 * g]) {
+			*off = ov[2 * g];
+			*slen = ov[2 * g + 1] - ov[2 * g];
+			return;
+		}
+}
+
 static void
 run_rule(struct scanner *sc, size_t rule, const char *buf, size_t len)
 {
 	const struct scanner_rule *r = &sc->rules[rule];
-	PCRE2_SIZE	*ov, start = 0, off, slen;
+	PCRE2_SIZE	*ov, start = 0, off, slen, moff, mlen;
 	int		 rc, n = 0;
 	struct span	*sp;
 
@@ -559,7 +665,11 @@ run_rule(struct scanner *sc, size_t rule, const char *buf, size_t len)
 		if (rc < 0)
 			return;	/* no match, or a match limit: next rule */
 		ov = pcre2_get_ovector_pointer(sc->md);
-		if (rc >= 2 && ov[2] != PCRE2_UNSET) {
+		moff = ov[0];
+		mlen = ov[1] - ov[0];
+		if (r->flags & SCANNER_F_GITLEAKS)
+			gitleaks_group(r, ov, rc, &off, &slen);
+		else if (rc >= 2 && ov[2] != PCRE2_UNSET) {
 			off = ov[2];
 			slen = ov[3] - ov[2];
 		} else {
@@ -574,7 +684,21 @@ run_rule(struct scanner *sc, size_t rule, const char *buf, size_t len)
 		sp->off = off;
 		sp->len = slen;
 		sp->valid = check_secret(sc, r, buf + off, slen);
+		if (sp->valid && (sc->ngallow > 0 || r->nallow > 0) &&
+		    gitleaks_allowed(sc, r, buf, len, moff, mlen, off, slen))
+			sp->valid = 0;
 	}
+}
+
+/*
+ * An inline marker: the line's author says its match is not a secret
+ * (gitleaks's marker is honoured too, so annotated code scans alike).
+ */
+static int
+allow_marker(const char *buf, size_t len)
+{
+	return memmem(buf, len, "cwguard:allow", 13) != NULL ||
+	    memmem(buf, len, "gitleaks:allow", 14) != NULL;
 }
 
 /*
@@ -587,9 +711,10 @@ scan_window(struct scanner *sc, const char *buf, size_t len, size_t base,
 {
 	size_t	words = scanner_ac_words(sc->ac), w, i, j, rule;
 	struct span tmp;
-	int	count = 0, pk_seen = 0;
+	int	count = 0, pk_seen = 0, marked = -1;
 
 	sc->nspans = 0;
+	sc->decode_hit = 0;
 	memset(sc->hits, 0, words * sizeof *sc->hits);
 	if (!scanner_ac_scan(sc->ac, buf, len, sc->hits))
 		return 0;
@@ -599,6 +724,8 @@ scan_window(struct scanner *sc, const char *buf, size_t len, size_t base,
 			sc->hits[w] &= sc->hits[w] - 1;
 			if (rule < sc->nrules)
 				run_rule(sc, rule, buf, len);
+			else if (rule == sc->decode_rule)
+				sc->decode_hit = 1;
 			if (rule == sc->private_key_rule)
 				pk_seen = 1;
 		}
@@ -616,6 +743,11 @@ scan_window(struct scanner *sc, const char *buf, size_t len, size_t base,
 			pk_seen = 2;
 		if (!sc->spans[i].valid || sc->spans[i].off >= limit)
 			continue;
+		/* Looked for only when there is something to report. */
+		if (marked == -1)
+			marked = allow_marker(buf, len);
+		if (marked)
+			break;
 		if (emit(sc, sc->spans[i].rule, buf, sc->spans[i].off,
 		    sc->spans[i].len, base, cb, arg) != 0)
 			return -1;
@@ -740,11 +872,129 @@ pem_start(struct scanner *sc, const char *line, size_t len)
 	    sizeof sc->pem_redacted);
 }
 
+/* A finding inside decoded text, reported against the encoded line. */
+struct decode_map {
+	scanner_cb	 cb;
+	void		*arg;
+	const char	*encoding;
+	size_t		 off, len;	/* base64: the run */
+	const uint32_t	*map;		/* percent: decoded to line offsets */
+	size_t		 maplen;
+	struct scanner	*plain;		/* depth 0: the plain pass's spans */
+};
+
+static int
+plain_overlaps(const struct scanner *sc, size_t off, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < sc->nplain; i++)
+		if (off < sc->plain[i].off + sc->plain[i].len &&
+		    sc->plain[i].off < off + len)
+			return 1;
+	return 0;
+}
+
+static int
+decode_report(const struct scanner_finding *f, void *arg)
+{
+	struct decode_map	*m = arg;
+	struct scanner_finding	 g = *f;
+	size_t			 a, b;
+	int			 rc;
+
+	if (m->map != NULL) {
+		if (f->offset + f->length > m->maplen)
+			return 0;
+		a = m->map[f->offset];
+		b = m->map[f->offset + f->length];
+		if (b - a == f->length)
+			return 0;	/* no escape in it: reported plain */
+		if (m->plain != NULL && plain_overlaps(m->plain, a, b - a))
+			return 0;	/* the same secret, found escaped */
+		g.offset = a;
+		g.length = b - a;
+	} else {
+		g.offset = m->off;
+		g.length = m->len;
+	}
+	g.encoding = m->encoding;
+	rc = m->cb(&g, m->arg);
+	util_wipe(&g, sizeof g);
+	return rc;
+}
+
+/*
+ * Scans the decoded base64 runs and percent escapes of buf, at most
+ * SCANNER_DECODE_DEPTH levels deep. Returns the findings or -1.
+ */
+static int
+decode_line(struct scanner *sc, const char *buf, size_t len, int depth,
+    scanner_cb cb, void *arg)
+{
+	struct decode_level	*dl;
+	struct decode_map	 m;
+	size_t			 pos = 0, off, slen, dlen, nseg = 0, esc;
+	int			 n, total = 0;
+
+	if (depth >= SCANNER_DECODE_DEPTH)
+		return 0;
+	dl = &sc->dec[depth];
+	while (nseg++ < SCANNER_DECODE_SEGMENTS &&
+	    scanner_decode_next_b64(buf, len, &pos, &off, &slen)) {
+		dlen = scanner_decode_b64(buf + off, slen, dl->b64,
+		    sizeof dl->b64);
+		if (!scanner_decode_text_like(dl->b64, dlen))
+			continue;
+		memset(&m, 0, sizeof m);
+		m.cb = cb;
+		m.arg = arg;
+		m.encoding = "base64";
+		m.off = off;
+		m.len = slen;
+		if ((n = scan_window(sc, (const char *)dl->b64, dlen, 0, dlen,
+		    NULL, decode_report, &m)) < 0)
+			goto stop;
+		total += n;
+		if ((n = decode_line(sc, (const char *)dl->b64, dlen,
+		    depth + 1, decode_report, &m)) < 0)
+			goto stop;
+		total += n;
+		util_wipe(dl->b64, dlen);
+	}
+	if (memchr(buf, '%', len) != NULL) {
+		dlen = scanner_decode_percent(buf, len, dl->pct, dl->map,
+		    sizeof dl->pct, &esc);
+		if (esc > 0) {
+			memset(&m, 0, sizeof m);
+			m.cb = cb;
+			m.arg = arg;
+			m.encoding = "percent";
+			m.map = dl->map;
+			m.maplen = dlen;
+			m.plain = depth == 0 ? sc : NULL;
+			if ((n = scan_window(sc, dl->pct, dlen, 0, dlen, NULL,
+			    decode_report, &m)) < 0)
+				goto stop;
+			total += n;
+			if ((n = decode_line(sc, dl->pct, dlen, depth + 1,
+			    decode_report, &m)) < 0)
+				goto stop;
+			total += n;
+		}
+		util_wipe(dl->pct, dlen);
+	}
+	return total;
+stop:
+	util_wipe(dl, sizeof *dl);
+	return -1;
+}
+
 int
 scanner_scan_line(struct scanner *sc, const char *line, size_t len,
     scanner_cb cb, void *arg)
 {
-	size_t	start, wlen, step = SCANNER_CHUNK_MAX - SCANNER_CHUNK_OVERLAP;
+	size_t	start, wlen, step = SCANNER_CHUNK_MAX - SCANNER_CHUNK_OVERLAP, i;
 	int	n, total = 0, pem_begin = 0;
 
 	if (len > 0 && line[len - 1] == '\r')
@@ -762,7 +1012,19 @@ scanner_scan_line(struct scanner *sc, const char *line, size_t len,
 			return -1;
 		if (pem_begin)
 			pem_start(sc, line, len);
-		return total + n;
+		total += n;
+		/* Encoded text: a prefilter hit on a wrapped prefix, or '%'. */
+		if ((sc->decode_hit || memchr(line, '%', len) != NULL) &&
+		    !allow_marker(line, len)) {
+			sc->nplain = 0;
+			for (i = 0; i < sc->nspans; i++)
+				if (sc->spans[i].valid)
+					sc->plain[sc->nplain++] = sc->spans[i];
+			if ((n = decode_line(sc, line, len, 0, cb, arg)) < 0)
+				return -1;
+			total += n;
+		}
+		return total;
 	}
 	for (start = 0; start < len; start += step) {
 		wlen = len - start;
@@ -868,6 +1130,43 @@ compile(const char *pattern, int *jit, char *err, size_t errlen)
 	return re;
 }
 
+/* Compiles a gitleaks allowlist; 0 or -1 with err. */
+static int
+compile_allow(struct scanner *sc, const struct scanner_allowlist *a,
+    struct allow_rt *out, char *err, size_t errlen)
+{
+	size_t	i;
+
+	memset(out, 0, sizeof *out);
+	out->and = a->and;
+	out->other = a->other;
+	out->target = a->target;
+	out->re = xcalloc(a->nregexes + 1, sizeof *out->re);
+	for (i = 0; i < a->nregexes; i++) {
+		if ((out->re[i] = compile(a->regexes[i], &sc->jit, err,
+		    errlen)) == NULL)
+			return -1;
+		out->nre++;
+	}
+	out->stop = xcalloc(a->nstopwords + 1, sizeof *out->stop);
+	for (i = 0; i < a->nstopwords; i++)
+		out->stop[out->nstop++] = xstrdup(a->stopwords[i]);
+	return 0;
+}
+
+static void
+allow_rt_cleanup(struct allow_rt *a)
+{
+	size_t	i;
+
+	for (i = 0; i < a->nre; i++)
+		pcre2_code_free(a->re[i]);
+	free(a->re);
+	for (i = 0; i < a->nstop; i++)
+		free(a->stop[i]);
+	free(a->stop);
+}
+
 static void
 add_rule(struct scanner *sc, const struct scanner_rule_def *d, pcre2_code *re)
 {
@@ -890,6 +1189,63 @@ add_rule(struct scanner *sc, const struct scanner_rule_def *d, pcre2_code *re)
 	sc->nrules++;
 }
 
+static void
+add_decode_keyword(const char *kw, size_t len, void *arg)
+{
+	struct scanner	*sc = arg;
+	char		*copy;
+
+	if (scanner_ac_add(sc->ac, kw, len, sc->decode_rule) == -1)
+		return;
+	/* Exported too: a logs source's query must let such lines in. */
+	copy = xmalloc(len + 1);
+	memcpy(copy, kw, len);
+	copy[len] = '\0';
+	sc->keywords = xreallocarray(sc->keywords, sc->nkeywords + 1,
+	    sizeof *sc->keywords);
+	sc->keywords[sc->nkeywords++] = copy;
+}
+
+/* The gitleaks parts of the rule just added. */
+static int
+add_gitleaks(struct scanner *sc, const struct scanner_gitleaks_rule *g,
+    char *err, size_t errlen)
+{
+	struct scanner_rule	*r = &sc->rules[sc->nrules - 1];
+	char			 msg[300];
+	size_t			 k;
+
+	r->secret_group = g->secret_group;
+	r->allow = xcalloc(g->nallow + 1, sizeof *r->allow);
+	for (k = 0; k < g->nallow; k++) {
+		if (compile_allow(sc, &g->allow[k], &r->allow[k], msg,
+		    sizeof msg) == -1) {
+			r->nallow = k + 1;
+			snprintf(err, errlen, "rule %s: allowlist: %s", r->id,
+			    msg);
+			return -1;
+		}
+		r->nallow = k + 1;
+	}
+	return 0;
+}
+
+/* 1 if a built-in rule is left out by a gitleaks config's [extend]. */
+static int
+builtin_skipped(const struct scanner_rules *extra, const char *id)
+{
+	size_t	i;
+
+	if (extra == NULL)
+		return 0;
+	if (extra->no_builtin)
+		return 1;
+	for (i = 0; i < extra->ndisabled; i++)
+		if (strcmp(extra->disabled[i], id) == 0)
+			return 1;
+	return 0;
+}
+
 struct scanner *
 scanner_new(const struct scanner_rules *extra, char *err, size_t errlen)
 {
@@ -902,13 +1258,16 @@ scanner_new(const struct scanner_rules *extra, char *err, size_t errlen)
 	sc->jit = 1;
 	n = scanner_builtin_count + nextra;
 	sc->rules = xcalloc(n, sizeof *sc->rules);
-	sc->ac = scanner_ac_new(n);
+	sc->ac = scanner_ac_new(n + 1);	/* and the decode bit */
+	sc->dec = xcalloc(SCANNER_DECODE_DEPTH, sizeof *sc->dec);
 	sc->private_key_rule = (size_t)-1;
 	/* Built-in specific rules, then extra rules, then the generic ones. */
 	for (generic = 0; generic < scanner_builtin_count; generic++)
 		if (scanner_builtin[generic].flags & SCANNER_F_GENERIC)
 			break;
 	for (i = 0; i < generic; i++) {
+		if (builtin_skipped(extra, scanner_builtin[i].id))
+			continue;
 		if ((re = compile(scanner_builtin[i].pattern, &sc->jit, msg,
 		    sizeof msg)) == NULL) {
 			snprintf(err, errlen, "built-in rule %s: %s",
@@ -927,8 +1286,13 @@ scanner_new(const struct scanner_rules *extra, char *err, size_t errlen)
 			goto fail;
 		}
 		add_rule(sc, &extra->rules[i], re);
+		if (extra->gl != NULL && add_gitleaks(sc, &extra->gl[i], err,
+		    errlen) == -1)
+			goto fail;
 	}
 	for (i = generic; i < scanner_builtin_count; i++) {
+		if (builtin_skipped(extra, scanner_builtin[i].id))
+			continue;
 		if ((re = compile(scanner_builtin[i].pattern, &sc->jit, msg,
 		    sizeof msg)) == NULL) {
 			snprintf(err, errlen, "built-in rule %s: %s",
@@ -937,6 +1301,8 @@ scanner_new(const struct scanner_rules *extra, char *err, size_t errlen)
 		}
 		add_rule(sc, &scanner_builtin[i], re);
 	}
+	sc->decode_rule = sc->nrules;
+	scanner_decode_keywords(add_decode_keyword, sc);
 	scanner_ac_build(sc->ac);
 	sc->hits = xcalloc(scanner_ac_words(sc->ac), sizeof *sc->hits);
 	if (extra != NULL) {
@@ -949,6 +1315,16 @@ scanner_new(const struct scanner_rules *extra, char *err, size_t errlen)
 				goto fail;
 			}
 			sc->allow_re[sc->nallow_re++] = re;
+		}
+		sc->gallow = xcalloc(extra->nallowlists + 1,
+		    sizeof *sc->gallow);
+		for (i = 0; i < extra->nallowlists; i++) {
+			sc->ngallow = i + 1;
+			if (compile_allow(sc, &extra->allowlists[i],
+			    &sc->gallow[i], msg, sizeof msg) == -1) {
+				snprintf(err, errlen, "allowlist: %s", msg);
+				goto fail;
+			}
 		}
 		sc->allow_val = xcalloc(extra->nallow_values + 1,
 		    sizeof *sc->allow_val);
@@ -984,14 +1360,20 @@ fail:
 void
 scanner_free(struct scanner *sc)
 {
-	size_t	i;
+	size_t	i, k;
 
 	if (sc == NULL)
 		return;
 	for (i = 0; i < sc->nrules; i++) {
 		free(sc->rules[i].id);
 		pcre2_code_free(sc->rules[i].re);
+		for (k = 0; k < sc->rules[i].nallow; k++)
+			allow_rt_cleanup(&sc->rules[i].allow[k]);
+		free(sc->rules[i].allow);
 	}
+	for (i = 0; i < sc->ngallow; i++)
+		allow_rt_cleanup(&sc->gallow[i]);
+	free(sc->gallow);
 	free(sc->rules);
 	for (i = 0; i < sc->nkeywords; i++)
 		free(sc->keywords[i]);
@@ -1012,5 +1394,8 @@ scanner_free(struct scanner *sc)
 	EVP_MAC_free(sc->mac);
 	util_wipe(sc->key, sizeof sc->key);
 	util_wipe(sc->spans, sizeof sc->spans);
+	if (sc->dec != NULL)
+		util_wipe(sc->dec, SCANNER_DECODE_DEPTH * sizeof *sc->dec);
+	free(sc->dec);
 	free(sc);
 }

@@ -25,6 +25,30 @@ enum scanner_validator {
 #define SCANNER_F_GENERIC	0x01	/* loses to any overlapping rule */
 #define SCANNER_F_MIXED		0x02	/* needs two character classes */
 #define SCANNER_F_DIGIT		0x04	/* needs a digit */
+/*
+ * A rule of a gitleaks config: the secret is group secret_group (0: the
+ * first non-empty group, else the match), the entropy must exceed the
+ * floor, and its allowlists apply (scanner_gitleaks.c).
+ */
+#define SCANNER_F_GITLEAKS	0x100
+
+/* What an allowlist's regexes are matched against. */
+enum scanner_target {
+	SCANNER_T_SECRET = 0,
+	SCANNER_T_MATCH,
+	SCANNER_T_LINE
+};
+
+/* A gitleaks allowlist: regexes and stopwords, OR or AND. */
+struct scanner_allowlist {
+	int			 and;		/* condition = "AND" */
+	enum scanner_target	 target;
+	char			**regexes;	/* PCRE2 */
+	size_t			 nregexes;
+	char			**stopwords;	/* lower case */
+	size_t			 nstopwords;
+	int			 other;		/* paths/commits: never true here */
+};
 
 struct scanner_rule_def {
 	const char	*id;
@@ -34,6 +58,13 @@ struct scanner_rule_def {
 	unsigned int	 prefix;	/* fixed non-secret prefix bytes */
 	enum scanner_validator validator;
 	unsigned int	 flags;
+};
+
+/* What a SCANNER_F_GITLEAKS rule adds (scanner_rules.gl, by rule). */
+struct scanner_gitleaks_rule {
+	int			 secret_group;
+	struct scanner_allowlist *allow;
+	size_t			 nallow;
 };
 
 extern const struct scanner_rule_def scanner_builtin[];
@@ -49,7 +80,19 @@ struct scanner_rules {
 	size_t			 nallow_patterns;
 	char			**allow_values;
 	size_t			 nallow_values;
+	/* From a gitleaks config: */
+	struct scanner_gitleaks_rule *gl;	/* nrules entries, or NULL */
+	struct scanner_allowlist *allowlists;	/* global: every rule */
+	size_t			 nallowlists;
+	int			 no_builtin;	/* no [extend] useDefault */
+	char			**disabled;	/* [extend] disabledRules */
+	size_t			 ndisabled;
 };
+
+/* Gitleaks configs (scanner_gitleaks.c), for scanner_rules_load. */
+struct scanner_rules *scanner_gitleaks_parse(const char *text, size_t len,
+	    const char *name, char *err, size_t errlen);
+void	 scanner_allowlist_cleanup(struct scanner_allowlist *);
 
 /* The Aho-Corasick keyword prefilter over ASCII-case-folded bytes. */
 struct scanner_ac;

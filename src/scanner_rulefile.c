@@ -11,6 +11,9 @@
  *	pattern = ^itk_test_
  *	value = itk_0000000000000000000000000000000000
  *
+ * A file whose name ends in ".toml" is a gitleaks config instead
+ * (scanner_gitleaks.c).
+ *
  * inih does not give the handler a line number, so the stream reader counts
  * lines itself; every error is "file:line: reason". Patterns are compiled
  * here so a bad one is reported with PCRE2's message and offset.
@@ -28,6 +31,7 @@
 
 #include "scanner.h"
 #include "scanner_int.h"
+#include "toml.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -296,11 +300,24 @@ parse(struct rulefile *rf)
 	return rf->rules;
 }
 
+/* A gitleaks config is a file whose name ends in ".toml". */
+static int
+is_toml(const char *name)
+{
+	size_t	n = strlen(name);
+
+	return n > 5 && strcmp(name + n - 5, ".toml") == 0;
+}
+
 struct scanner_rules *
 scanner_rules_parse(const char *text, const char *name, char *err,
     size_t errlen)
 {
 	struct rulefile	rf;
+
+	if (is_toml(name))
+		return scanner_gitleaks_parse(text, strlen(text), name, err,
+		    errlen);
 
 	memset(&rf, 0, sizeof rf);
 	rf.text = text;
@@ -315,7 +332,16 @@ scanner_rules_load(const char *path, char *err, size_t errlen)
 {
 	struct rulefile		 rf;
 	struct scanner_rules	*r;
+	char			*doc;
+	size_t			 len;
 
+	if (is_toml(path)) {
+		if ((doc = toml_load_text(path, &len, err, errlen)) == NULL)
+			return NULL;
+		r = scanner_gitleaks_parse(doc, len, path, err, errlen);
+		free(doc);
+		return r;
+	}
 	memset(&rf, 0, sizeof rf);
 	rf.name = path;
 	rf.err = err;
@@ -356,5 +382,17 @@ scanner_rules_free(struct scanner_rules *r)
 	for (i = 0; i < r->nallow_values; i++)
 		util_free_secret(r->allow_values[i]);
 	free(r->allow_values);
+	for (i = 0; r->gl != NULL && i < r->nrules; i++) {
+		for (k = 0; k < r->gl[i].nallow; k++)
+			scanner_allowlist_cleanup(&r->gl[i].allow[k]);
+		free(r->gl[i].allow);
+	}
+	free(r->gl);
+	for (i = 0; i < r->nallowlists; i++)
+		scanner_allowlist_cleanup(&r->allowlists[i]);
+	free(r->allowlists);
+	for (i = 0; i < r->ndisabled; i++)
+		free(r->disabled[i]);
+	free(r->disabled);
 	free(r);
 }

@@ -33,7 +33,7 @@ store_finding_seen(struct store *s, const char *fingerprint,
 	sqlite3_stmt	*st;
 	char		 preview[STORE_REDACTED_MAX];
 	int64_t		 last_notified = 0;
-	int		 rc, found, due;
+	int		 rc, found, due, mark;
 
 	if (is_new != NULL)
 		*is_new = 0;
@@ -45,6 +45,10 @@ store_finding_seen(struct store *s, const char *fingerprint,
 		return -1;
 	util_strlcpy(preview, redacted != NULL ? redacted : "",
 	    sizeof preview);
+	if ((mark = store_finding_mark_get(s, fingerprint)) == -1)
+		return -1;
+	if (mark == STORE_MARK_ALLOW)
+		return 0;
 	if (store_savepoint(s) == -1)
 		return -1;
 
@@ -67,6 +71,8 @@ store_finding_seen(struct store *s, const char *fingerprint,
 		goto fail;
 	}
 	due = !found || last_notified == 0 || now - last_notified >= repeat;
+	if (found && mark == STORE_MARK_ACK)
+		due = 0;
 
 	if (!found)
 		st = store_stmt(s, STMT_FINDING_ADD, "INSERT INTO finding "
@@ -108,6 +114,7 @@ fail:
 static void
 finding_columns(sqlite3_stmt *st, struct store_finding *f)
 {
+	memset(f, 0, sizeof *f);
 	f->last_notified = sqlite3_column_int64(st, 0);
 	store_column_copy(st, 1, f->fingerprint, sizeof f->fingerprint);
 	store_column_copy(st, 2, f->source, sizeof f->source);
@@ -172,6 +179,127 @@ store_finding_list(struct store *s, int limit, store_finding_cb cb,
 	if (rc != SQLITE_DONE)
 		return store_dberr(s, "finding list");
 	return 0;
+}
+
+int
+store_finding_select(struct store *s, const char *source, int64_t since,
+    store_finding_cb cb, void *arg)
+{
+	struct store_finding	 f;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if (source != NULL && store_check_name(s, "source", source,
+	    STORE_NAME_MAX) == -1)
+		return -1;
+	/* ?1 NULL: every source, and the marks without a sighting. */
+	if ((st = store_stmt(s, STMT_FINDING_SELECT, "SELECT f.last_notified, "
+	    "f.fingerprint, f.source, f.rule, f.redacted, f.first_seen, "
+	    "f.last_seen, f.count, coalesce(m.state, 0), "
+	    "coalesce(m.comment, ''), coalesce(m.at, 0), 0 AS k "
+	    "FROM finding f LEFT JOIN finding_mark m USING (fingerprint) "
+	    "WHERE (?1 IS NULL OR f.source = ?1) AND f.last_seen >= ?2 "
+	    "UNION ALL SELECT 0, m.fingerprint, '', '', '', 0, 0, 0, m.state, "
+	    "m.comment, m.at, 1 FROM finding_mark m WHERE ?1 IS NULL AND "
+	    "m.at >= ?2 AND NOT EXISTS (SELECT 1 FROM finding x WHERE "
+	    "x.fingerprint = m.fingerprint) "
+	    "ORDER BY k, 7 DESC, 11 DESC, 2, 3")) == NULL)
+		return -1;
+	if (store_bind_text(s, st, 1, source) == -1 ||
+	    sqlite3_bind_int64(st, 2, since) != SQLITE_OK) {
+		store_done(st);
+		return store_dberr(s, "bind");
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		finding_columns(st, &f);
+		f.mark = sqlite3_column_int(st, 8);
+		store_column_copy(st, 9, f.comment, sizeof f.comment);
+		f.marked_at = sqlite3_column_int64(st, 10);
+		if (cb(arg, &f) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	store_done(st);
+	if (rc != SQLITE_DONE)
+		return store_dberr(s, "finding list");
+	return 0;
+}
+
+/* 64 lower-case hex digits: what the scanner's fingerprints print as. */
+static int
+check_mark_fingerprint(struct store *s, const char *fp)
+{
+	size_t	i;
+
+	for (i = 0; fp[i] != '\0'; i++)
+		if (!((fp[i] >= '0' && fp[i] <= '9') ||
+		    (fp[i] >= 'a' && fp[i] <= 'f')))
+			break;
+	if (i != 64 || fp[i] != '\0')
+		return store_seterr(s, "fingerprint must be 64 lower-case "
+		    "hex digits");
+	return 0;
+}
+
+int
+store_finding_mark(struct store *s, const char *fingerprint, int mark,
+    const char *comment, int64_t now)
+{
+	sqlite3_stmt	*st;
+
+	if (check_mark_fingerprint(s, fingerprint) == -1)
+		return -1;
+	if (comment != NULL && *comment != '\0' && store_check_name(s, "comment", comment,
+	    STORE_MESSAGE_MAX) == -1)
+		return -1;
+	if (mark == STORE_MARK_NONE) {
+		if ((st = store_stmt(s, STMT_MARK_DELETE, "DELETE FROM "
+		    "finding_mark WHERE fingerprint = ?1")) == NULL)
+			return -1;
+		if (store_bind_text(s, st, 1, fingerprint) == -1) {
+			store_done(st);
+			return -1;
+		}
+		return store_exec_stmt(s, st, "finding mark");
+	}
+	if (mark != STORE_MARK_ACK && mark != STORE_MARK_ALLOW)
+		return store_seterr(s, "bad finding mark %d", mark);
+	if ((st = store_stmt(s, STMT_MARK_PUT, "INSERT INTO finding_mark "
+	    "(fingerprint, state, comment, at) VALUES (?1, ?2, ?3, ?4) "
+	    "ON CONFLICT (fingerprint) DO UPDATE SET state = excluded.state, "
+	    "comment = excluded.comment, at = excluded.at")) == NULL)
+		return -1;
+	if (store_bind_text(s, st, 1, fingerprint) == -1 ||
+	    sqlite3_bind_int(st, 2, mark) != SQLITE_OK ||
+	    store_bind_text(s, st, 3, comment != NULL ? comment : "") == -1 ||
+	    sqlite3_bind_int64(st, 4, now) != SQLITE_OK) {
+		store_done(st);
+		return store_dberr(s, "bind");
+	}
+	return store_exec_stmt(s, st, "finding mark");
+}
+
+int
+store_finding_mark_get(struct store *s, const char *fingerprint)
+{
+	sqlite3_stmt	*st;
+	int		 rc, mark = STORE_MARK_NONE;
+
+	if ((st = store_stmt(s, STMT_MARK_GET, "SELECT state FROM "
+	    "finding_mark WHERE fingerprint = ?1")) == NULL)
+		return -1;
+	if (store_bind_text(s, st, 1, fingerprint) == -1) {
+		store_done(st);
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		mark = sqlite3_column_int(st, 0);
+	store_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_dberr(s, "finding mark read");
+	return mark;
 }
 
 int

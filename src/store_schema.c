@@ -102,6 +102,17 @@ static const char *const migrations[STORE_SCHEMA_VERSION + 1] = {
 	"  id TEXT PRIMARY KEY, firing INTEGER NOT NULL CHECK (firing IN (0, 1)),"
 	"  since INTEGER NOT NULL, alert TEXT NOT NULL) WITHOUT ROWID;"
 	"PRAGMA user_version = 3;",
+	/*
+	 * 4: known findings. An operator's verdict on a fingerprint (acked:
+	 * no repeat notifications; allowed: never reported), kept apart from
+	 * the sightings so that retention never forgets a verdict.
+	 */
+	"CREATE TABLE finding_mark ("
+	"  fingerprint TEXT PRIMARY KEY,"
+	"  state INTEGER NOT NULL CHECK (state IN (1, 2)),"
+	"  comment TEXT NOT NULL DEFAULT '',"
+	"  at INTEGER NOT NULL) WITHOUT ROWID;"
+	"PRAGMA user_version = 4;",
 };
 
 /* Runs a one-row integer query (a PRAGMA or count). */

@@ -1,4 +1,6 @@
-"""STS: GetCallerIdentity, AssumeRole, AssumeRoleWithWebIdentity (Query)."""
+"""STS: GetCallerIdentity, GetAccessKeyInfo, AssumeRole,
+AssumeRoleWithWebIdentity (Query)."""
+import base64
 import re
 
 from .proto import ApiError, Ts
@@ -44,6 +46,35 @@ def get_caller_identity(ctx, p):
             ctx.data.account, 'Arn': c['arn']}
 
 
+_KEY_ID_RE = re.compile(r'^[\w]{16,128}$')
+
+
+def get_access_key_info(ctx, p):
+    """The account of a key id: a scenario's sts.access_keys map, the
+    scenario's own credentials, else the account a new-format id encodes
+    (as AWS answers for any well-formed id, even of a deleted key)."""
+    kid = p.get('AccessKeyId', '')
+    if not _KEY_ID_RE.match(kid):
+        raise ApiError('ValidationError', 'AccessKeyId is invalid')
+    known = (ctx.data.sts.get('access_keys') or {}).get(kid)
+    if known:
+        return {'Account': known}
+    c = ctx.data.credentials.get(kid)
+    if c is not None:
+        return {'Account': c['arn'].split(':')[4] or ctx.data.account}
+    body = kid[4:20]
+    try:
+        raw = base64.b32decode(body) if len(body) == 16 else b''
+    except ValueError:
+        raw = b''
+    if len(raw) == 10 and raw[0] & 0x80:
+        acct = (int.from_bytes(raw[:6], 'big') >> 7) & ((1 << 40) - 1)
+        if acct <= 999999999999:
+            return {'Account': '%012d' % acct}
+    raise ApiError('InvalidParameterValue', 'The access key ID is not '
+                   'valid')
+
+
 def assume_role(ctx, p):
     arn, name, dur, spec = _role(ctx, p)
     if spec.get('external_id') and p.get('ExternalId') != spec['external_id']:
@@ -67,5 +98,6 @@ def assume_role_with_web_identity(ctx, p):
     return out
 
 
-OPS = {'GetCallerIdentity': get_caller_identity, 'AssumeRole': assume_role,
+OPS = {'GetCallerIdentity': get_caller_identity,
+       'GetAccessKeyInfo': get_access_key_info, 'AssumeRole': assume_role,
        'AssumeRoleWithWebIdentity': assume_role_with_web_identity}

@@ -32,7 +32,7 @@ nsec=$(grep -c . "$data/sample.secrets")
 run "$CWGUARD" scan "$data/sample.log"
 ok $((rc != 1)) "findings: exit 1"
 ok $(( $(grep -c . "$TMPD/out") != nsec )) "one text line per secret ($nsec)"
-grep -Eq "^$data/sample.log:4:[0-9]+: aws-access-key-id AKIA\*+[A-Z2-7]{4}\$" "$TMPD/out"
+grep -Eq "^$data/sample.log:4:[0-9]+: aws-access-key-id AKIA\*+[A-Z2-7]{4} account [0-9]{12} foreign\$" "$TMPD/out"
 ok $? "text: PATH:LINE:COL: RULE REDACTED"
 grep -q ':3:' "$TMPD/out"
 ok $((! $?)) "documentation key on line 3 not reported"
@@ -40,7 +40,7 @@ no_secrets text
 
 run "$CWGUARD" --format json scan "$data/sample.log"
 ok $((rc != 1)) "json: exit 1"
-grep -Eq '^\{"type":"finding","rule":"aws-access-key-id","path":"[^"]+","line":4,"column":[0-9]+,"length":20,"redacted":"AKIA\*+[A-Z2-7]{4}","fingerprint":"[0-9a-f]{64}"\}$' "$TMPD/out"
+grep -Eq '^\{"type":"finding","rule":"aws-access-key-id","path":"[^"]+","line":4,"column":[0-9]+,"length":20,"redacted":"AKIA\*+[A-Z2-7]{4}","fingerprint":"[0-9a-f]{64}","aws_account":"[0-9]{12}","owner":"foreign"\}$' "$TMPD/out"
 ok $? "json object as DESIGN section 2"
 col=$(sed -n 's/.*"rule":"aws-access-key-id".*"column":\([0-9]*\).*/\1/p' "$TMPD/out")
 exp=$(sed -n 4p "$data/sample.log" | awk '{ print index($0, "AKIA") }')

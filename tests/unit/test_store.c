@@ -648,6 +648,62 @@ test_findings(struct store *s)
 	    NULL) == -1, "non-hex fingerprint refused");
 }
 
+static int
+count_select(void *arg, const struct store_finding *f)
+{
+	int	*n = arg;
+
+	(*n)++;
+	if (f->mark == STORE_MARK_ALLOW && f->source[0] == '\0')
+		*n += 100;	/* a verdict without a sighting */
+	return 0;
+}
+
+static void
+test_finding_marks(struct store *s)
+{
+	const char	*a = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	const char	*b = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+	const char	*c = "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc";
+	struct store_finding	f;
+	int			is_new, notify, n;
+
+	store_finding_seen(s, a, "stripe-key", "/g1", "sk_live_***", 100,
+	    3600, &is_new, &notify);
+	ok(store_finding_mark(s, a, STORE_MARK_ACK, "rotated", 150) == 0,
+	    "ack");
+	is_int(store_finding_mark_get(s, a), STORE_MARK_ACK, "mark read");
+	store_finding_seen(s, a, "stripe-key", "/g1", "sk_live_***", 9000,
+	    3600, &is_new, &notify);
+	ok(!is_new && !notify, "acked: a repeat past the window is quiet");
+	ok(store_finding_get(s, a, "/g1", &f) == 1 && f.count == 2,
+	    "acked: still counted");
+	store_finding_seen(s, a, "stripe-key", "/g2", "sk_live_***", 9100,
+	    3600, &is_new, &notify);
+	ok(is_new && notify, "acked: a new log group notifies once");
+	ok(store_finding_mark(s, b, STORE_MARK_ALLOW, NULL, 200) == 0,
+	    "allow before any sighting");
+	ok(store_finding_seen(s, b, "stripe-key", "/g1", "sk_live_***", 300,
+	    3600, &is_new, &notify) == 0 && !is_new && !notify,
+	    "allowed: neither new nor notified");
+	is_int(store_finding_get(s, b, "/g1", &f), 0, "allowed: not recorded");
+	n = 0;
+	is_int(store_finding_select(s, NULL, 0, count_select, &n), 0,
+	    "select");
+	ok(n == 105, "select: four sightings and the lone verdict");
+	n = 0;
+	ok(store_finding_select(s, "/g2", 0, count_select, &n) == 0 && n == 1,
+	    "select by source");
+	n = 0;
+	ok(store_finding_select(s, NULL, 9050, count_select, &n) == 0 &&
+	    n == 1, "select since");
+	ok(store_finding_mark(s, b, STORE_MARK_NONE, NULL, 400) == 0 &&
+	    store_finding_mark_get(s, b) == STORE_MARK_NONE, "reset");
+	ok(store_finding_mark(s, "ABC", STORE_MARK_ACK, NULL, 1) == -1 &&
+	    store_finding_mark(s, c, 7, NULL, 1) == -1,
+	    "bad fingerprint or mark refused");
+}
+
 static void
 test_cursors(struct store *s)
 {
@@ -837,6 +893,7 @@ main(void)
 		test_alerts(s);
 		test_outbox(s);
 		test_findings(s);
+	test_finding_marks(s);
 		test_cursors(s);
 		test_cycles(s);
 		store_close(s);
