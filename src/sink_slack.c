@@ -127,6 +127,21 @@ slack_section(const struct alert *a)
 			snprintf(v, sizeof v, "%.3g", a->p_value);
 			slack_field(fields, "p-value", v);
 		}
+		if (a->trigger[0] != '\0') {
+			if (a->span_periods > 0)
+				snprintf(v, sizeof v, "%s, %d periods",
+				    a->trigger, a->span_periods);
+			else
+				snprintf(v, sizeof v, "%s", a->trigger);
+			slack_field(fields, "Test", v);
+		}
+		if (a->span_start > 0)
+			slack_field(fields, "Since", util_format_rfc3339(
+			    a->span_start, t, sizeof t));
+		if (isfinite(a->llr)) {
+			snprintf(v, sizeof v, "%.3g", a->llr);
+			slack_field(fields, "Log-likelihood ratio", v);
+		}
 	} else {
 		snprintf(v, sizeof v, "%.6g", a->value);
 		slack_field(fields, "Value", v);

@@ -89,6 +89,13 @@ static const char *const migrations[STORE_SCHEMA_VERSION + 1] = {
 	"DROP INDEX datapoint_start;"
 	"DROP INDEX rollup_hour;"
 	"PRAGMA user_version = 2;",
+	/* 3: the sequential test's evidence per series (detector_seq). */
+	"CREATE TABLE seqstate ("
+	"  series INTEGER PRIMARY KEY REFERENCES series (id) ON DELETE CASCADE,"
+	"  llr REAL NOT NULL CHECK (llr >= 0),"
+	"  since INTEGER NOT NULL, periods INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL, errors INTEGER NOT NULL);"
+	"PRAGMA user_version = 3;",
 };
 
 /* Runs a one-row integer query (a PRAGMA or count). */

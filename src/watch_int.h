@@ -32,6 +32,10 @@ struct watch_series {
 	int		 changed;
 	struct detector_alert st;
 	double		 last_value, last_baseline;
+	struct detector_seq seq;	/* count watches */
+	int		 seq_changed;
+	enum detector_test last_test;	/* of the last anomalous period */
+	int		 last_span;
 };
 
 /*

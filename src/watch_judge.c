@@ -96,6 +96,31 @@ judge_fill(const struct watch_data *d, long q, size_t count, double *v,
 }
 
 /*
+ * The requests of each slot from the two metrics (metricdefs_den): an
+ * error counted outside the request metric (a throttle, an ELB 503 with
+ * no target) is a request too, also in a period with no request metric.
+ */
+static void
+judge_requests(enum metricdefs_den mode, struct judge_buf *b)
+{
+	size_t	i;
+
+	if (mode == METRICDEFS_DEN)
+		return;
+	for (i = 0; i < b->count; i++) {
+		if (!b->he[i])
+			continue;
+		if (!b->hn[i])
+			b->n[i] = 0;
+		if (mode == METRICDEFS_DEN_PLUS_NUM)
+			b->n[i] += b->e[i];
+		else if (b->e[i] > b->n[i])
+			b->n[i] = b->e[i];
+		b->hn[i] = 1;
+	}
+}
+
+/*
  * The request (denominator) and error (numerator) counts of s over the
  * first count slots of d, as queried by q[]; judge_buf_free() frees them.
  */
@@ -110,6 +135,7 @@ judge_buf_load(struct judge_buf *b, const struct watch_data *d,
 	b->he = xcalloc(count, 1);
 	judge_fill(d, q[s->iden], count, b->n, b->hn);
 	judge_fill(d, q[s->inum], count, b->e, b->he);
+	judge_requests(s->def->denmode, b);
 }
 
 static void
@@ -152,6 +178,11 @@ judge_alert(struct watch *w, struct watch_entity *e, struct watch_series *s,
 		a.p_value = j->pvalue;
 		a.errors = llround(j->e);
 		a.requests = llround(j->n);
+		util_strlcpy(a.trigger, detector_test_str(j->test),
+		    sizeof a.trigger);
+		a.span_start = (time_t)j->since;
+		a.span_periods = j->test != DETECTOR_TEST_NONE ? j->span : 0;
+		a.llr = j->llr;
 	}
 	a.score = score;
 	if (w->report != NULL)
@@ -335,6 +366,18 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 			}
 			v = detector_judge_window(&w->dp, ns, es, i - k0 + 1,
 			    &bl, &j);
+			j.since = p - (int64_t)(j.span - 1) * P;
+			/*
+			 * The sequential test: evidence over the periods
+			 * the window test did not act on (a spike the window
+			 * caught does not also hold the CUSUM up after it).
+			 */
+			if (!j.excess) {
+				detector_seq_update(&w->dp, &s->seq, p,
+				    b.n[i], b.e[i], &bl);
+				s->seq_changed = 1;
+			}
+			v = detector_judge_seq(&w->dp, &s->seq, &j);
 			w->stats.judged++;
 			excess = j.excess;
 		}
@@ -343,11 +386,15 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 			judge_dberr(w, err, errlen);
 			goto done;
 		}
-		tr = detector_step(&w->dp, &s->st, p, v, 0);
+		tr = detector_step(&w->dp, &s->st, p, v,
+		    v == DETECTOR_ANOMALOUS && j.confirmed ?
+		    DETECTOR_CONFIRMED : 0);
 		s->changed = 1;
 		if (v != DETECTOR_NOT_JUDGED) {
 			s->last_value = j.rate;
 			s->last_baseline = j.p0;
+			s->last_test = j.test;
+			s->last_span = j.span;
 		}
 		if (tr == DETECTOR_TR_FIRING || tr == DETECTOR_TR_REPEAT ||
 		    tr == DETECTOR_TR_RESOLVED)
@@ -479,6 +526,22 @@ done:
 	return rc;
 }
 
+/* The sequential test's state of s into the store. */
+static int
+judge_seq_put(struct watch *w, struct watch_entity *e, struct watch_series *s)
+{
+	struct store_seq	q;
+
+	q.llr = s->seq.llr;
+	q.since = s->seq.since;
+	q.periods = s->seq.periods;
+	q.requests = (int64_t)s->seq.n;
+	q.errors = (int64_t)s->seq.e;
+	s->seq_changed = 0;
+	return store_seq_put(w->store, w->cw->name, e->name, s->def->signal,
+	    &q);
+}
+
 static int
 judge_persist(struct watch *w, struct watch_entity *e, char *err,
     size_t errlen)
@@ -507,6 +570,8 @@ judge_persist(struct watch *w, struct watch_entity *e, char *err,
 		if (store_alert_put(w->store, &sa) == -1)
 			return judge_dberr(w, err, errlen);
 		s->found = 1;
+		if (s->seq_changed && judge_seq_put(w, e, s) == -1)
+			return judge_dberr(w, err, errlen);
 	}
 	if (w->backtest)
 		return 0;
@@ -545,10 +610,14 @@ judge_collect_open(struct watch *w)
 	w->open = NULL;
 	w->nopen = 0;
 	w->stats.pending = w->stats.firing = 0;
+	w->stats.llr_max = 0;
 	for (i = 0; i < w->nents; i++) {
 		e = w->ents[i];
 		for (k = 0; k < e->nseries; k++) {
 			s = &e->series[k];
+			if (w->cw->kind != CONFIG_WATCH_METRIC &&
+			    s->seq.llr > w->stats.llr_max)
+				w->stats.llr_max = s->seq.llr;
 			if (s->st.state != DETECTOR_ST_PENDING &&
 			    s->st.state != DETECTOR_ST_FIRING)
 				continue;
@@ -562,6 +631,11 @@ judge_collect_open(struct watch *w)
 			o->firing = s->st.state == DETECTOR_ST_FIRING;
 			o->value = s->last_value;
 			o->baseline = s->last_baseline;
+			util_strlcpy(o->trigger, detector_test_str(
+			    s->last_test), sizeof o->trigger);
+			o->span = s->last_span;
+			o->llr = w->cw->kind == CONFIG_WATCH_METRIC ? NAN :
+			    s->seq.llr;
 			if (o->firing)
 				w->stats.firing++;
 			else

@@ -1,0 +1,73 @@
+/*
+ * The sequential test's state per (watch, entity, signal) (detector_seq):
+ * the evidence accumulated so far survives restarts, so a `check` run
+ * every minute keeps adding to it.
+ */
+#include "autoconf.h"
+
+#include <string.h>
+
+#include "store_int.h"
+
+int
+store_seq_get(struct store *s, const char *watch, const char *entity,
+    const char *signal, struct store_seq *out)
+{
+	sqlite3_stmt	*st;
+	int64_t		 series;
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = store_series(s, watch, entity, signal, 0, &series)) <= 0)
+		return rc;
+	if ((st = store_stmt(s, STMT_SEQ_GET, "SELECT llr, since, periods, "
+	    "requests, errors FROM seqstate WHERE series = ?1")) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, series) != SQLITE_OK) {
+		store_done(st);
+		return store_dberr(s, "bind");
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->llr = sqlite3_column_double(st, 0);
+		out->since = sqlite3_column_int64(st, 1);
+		out->periods = sqlite3_column_int64(st, 2);
+		out->requests = sqlite3_column_int64(st, 3);
+		out->errors = sqlite3_column_int64(st, 4);
+	}
+	store_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_dberr(s, "sequential state read");
+	return rc == SQLITE_ROW;
+}
+
+int
+store_seq_put(struct store *s, const char *watch, const char *entity,
+    const char *signal, const struct store_seq *q)
+{
+	sqlite3_stmt	*st;
+	int64_t		 series;
+
+	if (!(q->llr >= 0 && q->llr <= 1e6) || q->periods < 0 ||
+	    q->requests < 0 || q->errors < 0 || q->errors > q->requests)
+		return store_seterr(s, "%s: bad sequential state for %s %s",
+		    s->path, entity, signal);
+	if (store_series(s, watch, entity, signal, 1, &series) == -1)
+		return -1;
+	if ((st = store_stmt(s, STMT_SEQ_PUT, "INSERT INTO seqstate (series, "
+	    "llr, since, periods, requests, errors) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6) ON CONFLICT (series) DO UPDATE SET llr = excluded.llr, "
+	    "since = excluded.since, periods = excluded.periods, "
+	    "requests = excluded.requests, errors = excluded.errors")) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, series) != SQLITE_OK ||
+	    sqlite3_bind_double(st, 2, q->llr) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, q->since) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, q->periods) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, q->requests) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 6, q->errors) != SQLITE_OK) {
+		store_done(st);
+		return store_dberr(s, "bind");
+	}
+	return store_exec_stmt(s, st, "sequential state write");
+}
