@@ -149,8 +149,9 @@ enum detector_verdict detector_judge_window(const struct detector_params *,
  * p1 = k p0 / (1 - p0 + k p0), about k p0) against "rate = p0". Each
  * period of n requests and e errors adds
  *	x = e ln k - n ln(1 + (k - 1) p0)
- * and S = max(0, S + x), capped at h + 2 ln k; the test is in alarm while
- * S >= h. Under rate p0, E[exp(x)] = 1, so by Wald's inequality a run from
+ * and S = max(0, S + x), capped at h + 2 ln k; the test enters alarm when
+ * S >= h and leaves it when S < h - 2 ln k (so a rise that goes on does
+ * not flap between firing and resolved). Under rate p0, E[exp(x)] = 1, so by Wald's inequality a run from
  * 0 reaches h with probability at most exp(-h), and false alarms per
  * period are at most exp(-h): detector_seq_threshold() turns a target
  * rate per signal-week into h (doc/design-notes.md, "Sequential test").
@@ -161,7 +162,7 @@ struct detector_seq {
 	int64_t	 since;		/* first period of the run (S > 0) */
 	int	 periods;	/* periods of the run; 0: S == 0 */
 	double	 n, e;		/* requests and errors of the run */
-	int	 alarm;		/* S >= h after the last update */
+	int	 alarm;		/* in alarm after the last update */
 };
 
 /* A fresh state: S = 0, no run. */
@@ -189,6 +190,10 @@ int	 detector_seq_update(const struct detector_params *,
  * otherwise, in alarm, the period is anomalous by the sequential test,
  * confirmed (it fires at once: the evidence is already accumulated), and
  * j's span, n, e, rate, since and p-value become the run's. j->llr is S.
+ * excess stays 0: the period stays in the baseline (excluding the periods
+ * of a small sustained excess would lock a baseline that is low, and keep
+ * the test in alarm, after a drift; a few hours of it move a week's
+ * baseline little).
  */
 enum detector_verdict detector_judge_seq(const struct detector_params *,
 	    const struct detector_seq *, struct detector_judgement *j);

@@ -210,6 +210,7 @@ int	 store_alert_list(struct store *, store_alert_cb, void *);
  */
 struct store_seq {
 	double			 llr;
+	int			 alarm;
 	int64_t			 since;
 	int64_t			 periods;
 	int64_t			 requests;

@@ -426,7 +426,9 @@ detector_seq_update(const struct detector_params *dp,
 	cap = dp->seq_threshold + 2 * log(k);
 	if (q->llr > cap)
 		q->llr = cap;
-	q->alarm = q->llr >= dp->seq_threshold;
+	/* hysteresis: in alarm until S falls 4 ln k below the cap */
+	q->alarm = q->llr >= dp->seq_threshold -
+	    (q->alarm ? 2 * log(k) : 0);
 	return q->alarm;
 }
 
@@ -443,7 +445,6 @@ detector_judge_seq(const struct detector_params *dp,
 	j->verdict = DETECTOR_ANOMALOUS;
 	j->reason = DETECTOR_R_NONE;
 	j->test = DETECTOR_TEST_SEQUENTIAL;
-	j->excess = 1;
 	j->confirmed = 1;
 	j->span = q->periods;
 	j->since = q->since;

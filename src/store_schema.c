@@ -94,7 +94,8 @@ static const char *const migrations[STORE_SCHEMA_VERSION + 1] = {
 	"  series INTEGER PRIMARY KEY REFERENCES series (id) ON DELETE CASCADE,"
 	"  llr REAL NOT NULL CHECK (llr >= 0),"
 	"  since INTEGER NOT NULL, periods INTEGER NOT NULL,"
-	"  requests INTEGER NOT NULL, errors INTEGER NOT NULL);"
+	"  requests INTEGER NOT NULL, errors INTEGER NOT NULL,"
+	"  alarm INTEGER NOT NULL CHECK (alarm IN (0, 1)));"
 	"PRAGMA user_version = 3;",
 };
 

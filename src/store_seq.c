@@ -21,7 +21,8 @@ store_seq_get(struct store *s, const char *watch, const char *entity,
 	if ((rc = store_series(s, watch, entity, signal, 0, &series)) <= 0)
 		return rc;
 	if ((st = store_stmt(s, STMT_SEQ_GET, "SELECT llr, since, periods, "
-	    "requests, errors FROM seqstate WHERE series = ?1")) == NULL)
+	    "requests, errors, alarm FROM seqstate WHERE series = ?1")) ==
+	    NULL)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, series) != SQLITE_OK) {
 		store_done(st);
@@ -34,6 +35,7 @@ store_seq_get(struct store *s, const char *watch, const char *entity,
 		out->periods = sqlite3_column_int64(st, 2);
 		out->requests = sqlite3_column_int64(st, 3);
 		out->errors = sqlite3_column_int64(st, 4);
+		out->alarm = sqlite3_column_int(st, 5) != 0;
 	}
 	store_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -55,17 +57,19 @@ store_seq_put(struct store *s, const char *watch, const char *entity,
 	if (store_series(s, watch, entity, signal, 1, &series) == -1)
 		return -1;
 	if ((st = store_stmt(s, STMT_SEQ_PUT, "INSERT INTO seqstate (series, "
-	    "llr, since, periods, requests, errors) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?6) ON CONFLICT (series) DO UPDATE SET llr = excluded.llr, "
-	    "since = excluded.since, periods = excluded.periods, "
-	    "requests = excluded.requests, errors = excluded.errors")) == NULL)
+	    "llr, since, periods, requests, errors, alarm) VALUES (?1, ?2, ?3, "
+	    "?4, ?5, ?6, ?7) ON CONFLICT (series) DO UPDATE SET "
+	    "llr = excluded.llr, since = excluded.since, "
+	    "periods = excluded.periods, requests = excluded.requests, "
+	    "errors = excluded.errors, alarm = excluded.alarm")) == NULL)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, series) != SQLITE_OK ||
 	    sqlite3_bind_double(st, 2, q->llr) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 3, q->since) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 4, q->periods) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 5, q->requests) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 6, q->errors) != SQLITE_OK) {
+	    sqlite3_bind_int64(st, 6, q->errors) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 7, q->alarm != 0) != SQLITE_OK) {
 		store_done(st);
 		return store_dberr(s, "bind");
 	}

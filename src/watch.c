@@ -829,7 +829,7 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 			s->seq.periods = (int)sq.periods;
 			s->seq.n = (double)sq.requests;
 			s->seq.e = (double)sq.errors;
-			s->seq.alarm = sq.llr >= w->dp.seq_threshold;
+			s->seq.alarm = sq.alarm;
 		}
 	}
 	e->saved_boot = e->boot;

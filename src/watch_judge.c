@@ -537,6 +537,7 @@ judge_seq_put(struct watch *w, struct watch_entity *e, struct watch_series *s)
 	q.periods = s->seq.periods;
 	q.requests = (int64_t)s->seq.n;
 	q.errors = (int64_t)s->seq.e;
+	q.alarm = s->seq.alarm;
 	s->seq_changed = 0;
 	return store_seq_put(w->store, w->cw->name, e->name, s->def->signal,
 	    &q);

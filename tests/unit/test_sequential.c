@@ -284,6 +284,25 @@ test_small_p0(void)
 	for (; t < 210; t++)
 		detector_seq_update(&dp, &q, t * 60, 50, 0, &b);
 	ok(q.alarm, "p0 ~1e-9: quiet periods hardly lower S");
+
+	/* hysteresis: out of alarm only 4 ln k below the cap */
+	b = baseline(0.01);
+	detector_seq_init(&q);
+	for (t = 0; !q.alarm && t < 100; t++)
+		detector_seq_update(&dp, &q, t * 60, 100, 10, &b);
+	for (; t < 110; t++)
+		detector_seq_update(&dp, &q, t * 60, 100, 10, &b);
+	is_num(q.llr, dp.seq_threshold + 2 * log(3), 1e-12, "at the cap");
+	/* one quiet period of 100 requests: x = -100 ln 1.02 = -1.98 */
+	detector_seq_update(&dp, &q, t++ * 60, 100, 0, &b);
+	detector_seq_update(&dp, &q, t++ * 60, 100, 0, &b);
+	ok(q.alarm && q.llr < dp.seq_threshold,
+	    "below h, still in alarm (hysteresis)");
+	while (q.alarm && t < 200)
+		detector_seq_update(&dp, &q, t++ * 60, 100, 0, &b);
+	ok(!q.alarm && q.llr < dp.seq_threshold - 2 * log(3) &&
+	    q.llr >= dp.seq_threshold - 2 * log(3) - 100 * log1p(0.02),
+	    "out of alarm once S < h - 2 ln k");
 }
 
 /* The fold into a judgement and the confirmed step. */
@@ -309,8 +328,9 @@ test_fold(void)
 	    "the window alone: normal (2 errors < min_errors)");
 	detector_judge_seq(&dp, &q, &j);
 	ok(j.verdict == DETECTOR_ANOMALOUS && j.test ==
-	    DETECTOR_TEST_SEQUENTIAL && j.confirmed && j.excess,
-	    "fold: anomalous by the sequential test, confirmed");
+	    DETECTOR_TEST_SEQUENTIAL && j.confirmed && !j.excess,
+	    "fold: anomalous by the sequential test, confirmed, kept in the "
+	    "baseline");
 	ok(j.span == t && j.since == 6000 && j.n == 60.0 * t &&
 	    j.e == 2.0 * t && fabs(j.rate - 2.0 / 60) < 1e-12,
 	    "fold: span, since, n, e, rate of the run");
