@@ -116,6 +116,7 @@ struct config_watch {
 	double			 ceiling;
 	double			 seq_ratio;	/* sequential_ratio */
 	double			 seq_false_rate; /* sequential_false_rate */
+	int			 time_of_day;
 	int			 for_periods;	/* "for" */
 	int			 resolve_after;
 	int64_t			 repeat;

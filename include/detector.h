@@ -53,6 +53,7 @@ struct detector_params {
 	/* the sequential test (detector_seq_update) */
 	double	 seq_ratio;	/* k of the alternative; 0: off (3) */
 	double	 seq_threshold;	/* h, from the false-alert target (12.2) */
+	int	 seq_steps;	/* a period adds at most h / this; 0 no cap (4) */
 };
 
 /* The defaults above. */
@@ -149,7 +150,11 @@ enum detector_verdict detector_judge_window(const struct detector_params *,
  * p1 = k p0 / (1 - p0 + k p0), about k p0) against "rate = p0". Each
  * period of n requests and e errors adds
  *	x = e ln k - n ln(1 + (k - 1) p0)
- * and S = max(0, S + x), capped at h + 2 ln k; the test enters alarm when
+ * and S = max(0, S + x), capped at h + 2 ln k. One period adds at most
+ * h / seq_steps: a lone period of a busy entity whose rate jumps
+ * by overdispersion cannot fire it (a short burst is the window test's);
+ * truncating x only lowers S, so the bound below still holds. It enters
+ * alarm when
  * S >= h and leaves it when S < h - 2 ln k (so a rise that goes on does
  * not flap between firing and resolved). Under rate p0, E[exp(x)] = 1, so by Wald's inequality a run from
  * 0 reaches h with probability at most exp(-h), and false alarms per
@@ -173,6 +178,19 @@ void	 detector_seq_init(struct detector_seq *);
  * NAN for a non-positive or non-finite argument.
  */
 double	 detector_seq_threshold(double false_per_week, int64_t period_seconds);
+/*
+ * A time-of-day baseline: the same hours of the previous days (tod)
+ * shrunk towards the trailing baseline (trail) by a prior worth `weight`
+ * errors at the trailing rate:
+ *	E = E_tod + weight,  N = N_tod + weight / r_trail
+ * so a well-filled band (many errors) is judged on its own rate and a
+ * thin one (night traffic, few errors) falls back to the trailing rate.
+ * The trailing rate is smoothed as p0 is. learning is trail's. Invalid
+ * input (or weight <= 0) returns trail unchanged.
+ */
+struct detector_baseline detector_baseline_tod(const struct detector_params *,
+	    const struct detector_baseline *trail,
+	    const struct detector_baseline *tod, double weight);
 /* The baseline's smoothed rate p0 (as detector_judge); NAN when invalid. */
 double	 detector_p0(const struct detector_params *,
 	    const struct detector_baseline *);

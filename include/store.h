@@ -223,6 +223,15 @@ int	 store_seq_get(struct store *, const char *watch, const char *entity,
 int	 store_seq_put(struct store *, const char *watch, const char *entity,
 	    const char *signal, const struct store_seq *);
 
+/*
+ * The rollups of [from, to) whose hour of the day falls in the band of
+ * band_seconds from band_start's time of day (wrapping at midnight), as
+ * store_rollup_window(): the time-of-day baseline.
+ */
+int	 store_rollup_tod(struct store *, const char *watch,
+	    const char *entity, const char *signal, int64_t from, int64_t to,
+	    int64_t band_start, int64_t band_seconds, struct store_window *out);
+
 /* The outbox: every notification is a row before it is sent. */
 enum store_outbox_status {
 	STORE_OUTBOX_PENDING = 0,

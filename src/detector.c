@@ -197,6 +197,7 @@ detector_params_default(struct detector_params *dp)
 	dp->max_span = 30;
 	dp->seq_ratio = 3;
 	dp->seq_threshold = detector_seq_threshold(0.05, 60);
+	dp->seq_steps = 4;
 }
 
 static int
@@ -242,6 +243,8 @@ detector_params_check(const struct detector_params *dp, char *err,
 	    dp->seq_ratio <= 1000)))
 		return fail(err, errlen, "sequential_ratio must be 0 (off) "
 		    "or in (1, 1000]");
+	if (dp->seq_steps < 0 || dp->seq_steps > 1000)
+		return fail(err, errlen, "sequential steps must be 0 .. 1000");
 	if (!(dp->seq_threshold > 0 && dp->seq_threshold <= 1000))
 		return fail(err, errlen, "sequential threshold must be in "
 		    "(0, 1000]");
@@ -395,6 +398,26 @@ detector_p0(const struct detector_params *dp,
 	    (b->requests + dp->prior_strength);
 }
 
+struct detector_baseline
+detector_baseline_tod(const struct detector_params *dp,
+    const struct detector_baseline *trail,
+    const struct detector_baseline *tod, double weight)
+{
+	struct detector_baseline	b = *trail;
+	double				r = detector_p0(dp, trail);
+
+	if (!(weight > 0) || !isfinite(weight) || !(r > 0 && r < 1) ||
+	    !isfinite(tod->errors) || !isfinite(tod->requests) ||
+	    tod->errors < 0 || tod->requests < 0 ||
+	    tod->errors > tod->requests)
+		return b;
+	b.errors = tod->errors + weight;
+	b.requests = tod->requests + weight / r;
+	if (b.errors > b.requests)
+		b.errors = b.requests;
+	return b;
+}
+
 int
 detector_seq_update(const struct detector_params *dp,
     struct detector_seq *q, int64_t t, double n, double e,
@@ -411,6 +434,8 @@ detector_seq_update(const struct detector_params *dp,
 	if (n == 0 || e > n || !(p0 > 0 && p0 < 1))
 		return q->alarm;
 	x = e * log(k) - n * log1p((k - 1) * p0);
+	if (dp->seq_steps > 0 && x > dp->seq_threshold / dp->seq_steps)
+		x = dp->seq_threshold / dp->seq_steps;
 	if (q->llr + x <= 0) {
 		detector_seq_init(q);
 		return 0;

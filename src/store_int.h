@@ -63,6 +63,7 @@ enum store_stmt_id {
 	STMT_CYCLE_LIST,
 	STMT_SEQ_GET,
 	STMT_SEQ_PUT,
+	STMT_ROLLUP_TOD,
 	STMT_COUNT
 };
 

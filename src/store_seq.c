@@ -75,3 +75,41 @@ store_seq_put(struct store *s, const char *watch, const char *entity,
 	}
 	return store_exec_stmt(s, st, "sequential state write");
 }
+
+int
+store_rollup_tod(struct store *s, const char *watch, const char *entity,
+    const char *signal, int64_t from, int64_t to, int64_t band_start,
+    int64_t band_seconds, struct store_window *out)
+{
+	sqlite3_stmt	*st;
+	int64_t		 series;
+	int		 rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = store_series(s, watch, entity, signal, 0, &series)) <= 0)
+		return rc;
+	if ((st = store_stmt(s, STMT_ROLLUP_TOD, "SELECT "
+	    "coalesce(sum(requests - anomalous_requests), 0), "
+	    "coalesce(sum(errors - anomalous_errors), 0), count(*) "
+	    "FROM rollup WHERE series = ?1 AND hour >= ?2 AND hour < ?3 "
+	    "AND ((hour - ?4) % 86400 + 86400) % 86400 < ?5")) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, series) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, from) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, to) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, band_start) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, band_seconds) != SQLITE_OK) {
+		store_done(st);
+		return store_dberr(s, "bind");
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->requests = sqlite3_column_int64(st, 0);
+		out->errors = sqlite3_column_int64(st, 1);
+		out->hours = sqlite3_column_int64(st, 2);
+	}
+	store_done(st);
+	if (rc != SQLITE_ROW)
+		return store_dberr(s, "rollup time-of-day window");
+	return 0;
+}

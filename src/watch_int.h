@@ -24,6 +24,8 @@
 #define WATCH_IDLE_AFTER	3600	/* no traffic this long: idle */
 #define WATCH_CATCHUP_MAX	(6 * 3600)	/* judge at most this far back */
 #define WATCH_LEARNING_HOURS	6
+#define WATCH_TOD_BAND		(3 * 3600)	/* the hour and both beside */
+#define WATCH_TOD_WEIGHT	20	/* errors' worth of the trailing rate */
 
 struct watch_series {
 	const struct metricdefs_signal *def;

@@ -267,6 +267,31 @@ judge_due(const struct watch *w, const struct watch_series *s, int64_t p)
 	return p >= w->judge_from;
 }
 
+/*
+ * The time-of-day baseline of hour: the same hour and the ones beside it
+ * on the previous days of the baseline window, shrunk towards the
+ * trailing baseline *bl (detector_baseline_tod), which it replaces.
+ */
+static int
+judge_tod(struct watch *w, struct watch_entity *e, struct watch_series *s,
+    int64_t hour, struct detector_baseline *bl)
+{
+	struct store_window		win;
+	struct detector_baseline	tod;
+
+	if (w->cw->baseline < 2 * 86400)
+		return 0;
+	if (store_rollup_tod(w->store, w->cw->name, e->name, s->def->signal,
+	    hour - w->cw->baseline, hour - 86400 + WATCH_TOD_BAND - 3600,
+	    hour - 3600, WATCH_TOD_BAND, &win) == -1)
+		return -1;
+	tod.requests = (double)win.requests;
+	tod.errors = (double)win.errors;
+	tod.learning = bl->learning;
+	*bl = detector_baseline_tod(&w->dp, bl, &tod, WATCH_TOD_WEIGHT);
+	return 0;
+}
+
 static int
 judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
     struct alert_batch *batch, char *err, size_t errlen)
@@ -351,6 +376,11 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 			bl.errors = (double)win.errors;
 			bl.learning = win.hours < WATCH_LEARNING_HOURS;
 			cached = hour;
+			if (cw->time_of_day && judge_tod(w, e, s, hour,
+			    &bl) == -1) {
+				judge_dberr(w, err, errlen);
+				goto done;
+			}
 		}
 		memset(&j, 0, sizeof j);
 		j.rate = NAN;
