@@ -113,7 +113,7 @@ class Ent:
 
 
 def _binom(r, n, p):
-    if n <= 0 or p <= 0:
+    if n <= 0 or p <= 1e-12:
         return 0
     if p >= 1:
         return n

@@ -197,11 +197,14 @@ double	 detector_p0(const struct detector_params *,
 /*
  * Adds one period (start t) to the test. A period with no requests, bad
  * counts (NaN, negative, e > n), a learning or invalid baseline, or
- * seq_ratio 0 adds nothing (no evidence either way). Returns the alarm.
+ * seq_ratio 0 adds nothing (no evidence either way). phi is the counts'
+ * overdispersion (variance / binomial variance, from the history; below
+ * 1 or NaN counts as 1): x is divided by it, a quasi-likelihood ratio, so
+ * noisy series need more evidence. Returns the alarm.
  */
 int	 detector_seq_update(const struct detector_params *,
 	    struct detector_seq *, int64_t t, double n, double e,
-	    const struct detector_baseline *);
+	    const struct detector_baseline *, double phi);
 /*
  * Folds the test (updated for this period) into a window judgement: a
  * period the window found anomalous stays so (test window or ceiling);

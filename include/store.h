@@ -232,6 +232,16 @@ int	 store_rollup_tod(struct store *, const char *watch,
 	    const char *entity, const char *signal, int64_t from, int64_t to,
 	    int64_t band_start, int64_t band_seconds, struct store_window *out);
 
+/*
+ * Pearson's statistic of the hourly rollups of [from, to) against rate p:
+ * the sum of (E - N p)^2 / (N p (1 - p)) over the hours whose expected
+ * errors N p are at least min_expected, and the number of those hours.
+ * sum / hours estimates the overdispersion of the counts (1: binomial).
+ */
+int	 store_rollup_dispersion(struct store *, const char *watch,
+	    const char *entity, const char *signal, int64_t from, int64_t to,
+	    double p, double min_expected, double *sum, int64_t *hours);
+
 /* The outbox: every notification is a row before it is sent. */
 enum store_outbox_status {
 	STORE_OUTBOX_PENDING = 0,

@@ -421,7 +421,7 @@ detector_baseline_tod(const struct detector_params *dp,
 int
 detector_seq_update(const struct detector_params *dp,
     struct detector_seq *q, int64_t t, double n, double e,
-    const struct detector_baseline *b)
+    const struct detector_baseline *b, double phi)
 {
 	double	 p0, k = dp->seq_ratio, x, cap;
 
@@ -434,6 +434,8 @@ detector_seq_update(const struct detector_params *dp,
 	if (n == 0 || e > n || !(p0 > 0 && p0 < 1))
 		return q->alarm;
 	x = e * log(k) - n * log1p((k - 1) * p0);
+	if (phi > 1 && isfinite(phi))
+		x /= phi;
 	if (dp->seq_steps > 0 && x > dp->seq_threshold / dp->seq_steps)
 		x = dp->seq_threshold / dp->seq_steps;
 	if (q->llr + x <= 0) {

@@ -64,6 +64,7 @@ enum store_stmt_id {
 	STMT_SEQ_GET,
 	STMT_SEQ_PUT,
 	STMT_ROLLUP_TOD,
+	STMT_ROLLUP_DISP,
 	STMT_COUNT
 };
 

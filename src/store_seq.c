@@ -77,6 +77,46 @@ store_seq_put(struct store *s, const char *watch, const char *entity,
 }
 
 int
+store_rollup_dispersion(struct store *s, const char *watch,
+    const char *entity, const char *signal, int64_t from, int64_t to,
+    double p, double min_expected, double *sum, int64_t *hours)
+{
+	sqlite3_stmt	*st;
+	int64_t		 series;
+	int		 rc;
+
+	*sum = 0;
+	*hours = 0;
+	if (!(p > 0 && p < 1))
+		return 0;
+	if ((rc = store_series(s, watch, entity, signal, 0, &series)) <= 0)
+		return rc;
+	if ((st = store_stmt(s, STMT_ROLLUP_DISP, "SELECT coalesce(sum("
+	    "(e - n * ?4) * (e - n * ?4) / (n * ?4 * (1 - ?4))), 0), count(*) "
+	    "FROM (SELECT CAST(requests - anomalous_requests AS REAL) AS n, "
+	    "errors - anomalous_errors AS e FROM rollup WHERE series = ?1 AND "
+	    "hour >= ?2 AND hour < ?3) WHERE n * ?4 >= ?5")) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, series) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, from) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, to) != SQLITE_OK ||
+	    sqlite3_bind_double(st, 4, p) != SQLITE_OK ||
+	    sqlite3_bind_double(st, 5, min_expected) != SQLITE_OK) {
+		store_done(st);
+		return store_dberr(s, "bind");
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*sum = sqlite3_column_double(st, 0);
+		*hours = sqlite3_column_int64(st, 1);
+	}
+	store_done(st);
+	if (rc != SQLITE_ROW)
+		return store_dberr(s, "rollup dispersion");
+	return 0;
+}
+
+int
 store_rollup_tod(struct store *s, const char *watch, const char *entity,
     const char *signal, int64_t from, int64_t to, int64_t band_start,
     int64_t band_seconds, struct store_window *out)

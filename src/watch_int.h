@@ -26,6 +26,8 @@
 #define WATCH_LEARNING_HOURS	6
 #define WATCH_TOD_BAND		(3 * 3600)	/* the hour and both beside */
 #define WATCH_TOD_WEIGHT	20	/* errors' worth of the trailing rate */
+#define WATCH_DISP_MIN_EXPECTED	5	/* hours with fewer expected errors */
+#define WATCH_DISP_MIN_HOURS	6	/* are left out; at least these many */
 
 struct watch_series {
 	const struct metricdefs_signal *def;

@@ -268,6 +268,34 @@ judge_due(const struct watch *w, const struct watch_series *s, int64_t p)
 }
 
 /*
+ * The overdispersion of the series' counts for the sequential test:
+ * Pearson's statistic of the trailing hourly rollups against the trailing
+ * rate, per hour, over the hours expecting at least 5 errors (fewer make
+ * the statistic noisy; at low traffic the binomial noise dominates
+ * anyway). 1 with fewer than 6 such hours. Hour-to-hour drift counts in it
+ * too, as it should: the test sums periods over tens of minutes.
+ */
+static int
+judge_dispersion(struct watch *w, struct watch_entity *e,
+    struct watch_series *s, int64_t hour, const struct detector_baseline *bl,
+    double *phi)
+{
+	double	sum;
+	int64_t	hours;
+
+	*phi = 1;
+	if (w->dp.seq_ratio == 0 || bl->learning)
+		return 0;
+	if (store_rollup_dispersion(w->store, w->cw->name, e->name,
+	    s->def->signal, hour - w->cw->baseline, hour, detector_p0(&w->dp,
+	    bl), WATCH_DISP_MIN_EXPECTED, &sum, &hours) == -1)
+		return -1;
+	if (hours >= WATCH_DISP_MIN_HOURS && sum / (double)hours > 1)
+		*phi = sum / (double)hours;
+	return 0;
+}
+
+/*
  * The time-of-day baseline of hour: the same hour and the ones beside it
  * on the previous days of the baseline window, shrunk towards the
  * trailing baseline *bl (detector_baseline_tod), which it replaces.
@@ -306,7 +334,7 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 	struct detector_judgement	 j;
 	enum detector_verdict		 v;
 	enum detector_transition	 tr;
-	double				 ns[64], es[64];
+	double				 ns[64], es[64], phi = 1;
 	int64_t				 P = cw->period, p, hour, cached = -1;
 	size_t				 i, k, k0, span;
 	int				 rc = -1, excess;
@@ -376,6 +404,10 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 			bl.errors = (double)win.errors;
 			bl.learning = win.hours < WATCH_LEARNING_HOURS;
 			cached = hour;
+			if (judge_dispersion(w, e, s, hour, &bl, &phi) == -1) {
+				judge_dberr(w, err, errlen);
+				goto done;
+			}
 			if (cw->time_of_day && judge_tod(w, e, s, hour,
 			    &bl) == -1) {
 				judge_dberr(w, err, errlen);
@@ -404,7 +436,7 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 			 */
 			if (!j.excess) {
 				detector_seq_update(&w->dp, &s->seq, p,
-				    b.n[i], b.e[i], &bl);
+				    b.n[i], b.e[i], &bl, phi);
 				s->seq_changed = 1;
 			}
 			v = detector_judge_seq(&w->dp, &s->seq, &j);

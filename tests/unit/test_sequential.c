@@ -157,7 +157,7 @@ test_steps(void)
 					if (detector_seq_update(&dp, &q,
 					    (int64_t)t * 60, ns[ni],
 					    rng_binom(ns[ni], mults[mi] * p0),
-					    &b)) {
+					    &b, 1)) {
 						delays[r] = t + 1;
 						fired++;
 						break;
@@ -200,7 +200,7 @@ test_steps(void)
 		detector_seq_init(&q);
 		for (t = 0; t < 600 && !q.alarm; t++)
 			detector_seq_update(&dp, &q, (int64_t)t * 60, 100,
-			    rng_binom(100, 0.009), &b);
+			    rng_binom(100, 0.009), &b, 1);
 		for (ni = r; ni > 0 && delays[ni - 1] > t; ni--)
 			delays[ni] = delays[ni - 1];
 		delays[ni] = t;
@@ -222,35 +222,49 @@ test_no_evidence(void)
 	detector_params_default(&dp);
 	b = baseline(0.01);
 	detector_seq_init(&q);
-	detector_seq_update(&dp, &q, 0, 100, 5, &b);
-	detector_seq_update(&dp, &q, 60, 100, 4, &b);
+	detector_seq_update(&dp, &q, 0, 100, 5, &b, 1);
+	detector_seq_update(&dp, &q, 60, 100, 4, &b, 1);
 	ok(q.llr > 0 && q.periods == 2 && q.since == 0 && q.n == 200 &&
 	    q.e == 9, "a run of two periods: since, n, e");
 	before = q;
-	detector_seq_update(&dp, &q, 120, 0, 0, &b);
+	detector_seq_update(&dp, &q, 120, 0, 0, &b, 1);
 	ok(memcmp(&q, &before, sizeof q) == 0, "n = 0: state unchanged");
-	detector_seq_update(&dp, &q, 180, NAN, 1, &b);
-	detector_seq_update(&dp, &q, 240, 10, -1, &b);
-	detector_seq_update(&dp, &q, 300, 10, 11, &b);
+	detector_seq_update(&dp, &q, 180, NAN, 1, &b, 1);
+	detector_seq_update(&dp, &q, 240, 10, -1, &b, 1);
+	detector_seq_update(&dp, &q, 300, 10, 11, &b, 1);
 	ok(memcmp(&q, &before, sizeof q) == 0,
 	    "NaN, negative, e > n: state unchanged");
 	lb = b;
 	lb.learning = 1;
-	detector_seq_update(&dp, &q, 360, 100, 50, &lb);
+	detector_seq_update(&dp, &q, 360, 100, 50, &lb, 1);
 	ok(memcmp(&q, &before, sizeof q) == 0, "learning: state unchanged");
 	lb = b;
 	lb.errors = lb.requests + 1;
-	detector_seq_update(&dp, &q, 360, 100, 50, &lb);
+	detector_seq_update(&dp, &q, 360, 100, 50, &lb, 1);
 	ok(memcmp(&q, &before, sizeof q) == 0, "bad baseline: unchanged");
 	dp.seq_ratio = 0;
-	detector_seq_update(&dp, &q, 360, 100, 50, &b);
+	detector_seq_update(&dp, &q, 360, 100, 50, &b, 1);
 	ok(memcmp(&q, &before, sizeof q) == 0, "ratio 0: off");
 	dp.seq_ratio = 3;
+	{
+		struct detector_seq	q1, q4, qn;
+
+		detector_seq_init(&q1);
+		detector_seq_init(&q4);
+		detector_seq_init(&qn);
+		detector_seq_update(&dp, &q1, 0, 100, 4, &b, 1);
+		detector_seq_update(&dp, &q4, 0, 100, 4, &b, 4);
+		detector_seq_update(&dp, &qn, 0, 100, 4, &b, 0.5);
+		is_num(q4.llr, q1.llr / 4, 1e-12,
+		    "overdispersion 4: a quarter of the evidence");
+		is_num(qn.llr, q1.llr, 0, "overdispersion below 1 counts as 1");
+	}
+	dp.seq_ratio = 3;
 	/* a quiet stretch ends the run */
-	detector_seq_update(&dp, &q, 420, 1000, 0, &b);
+	detector_seq_update(&dp, &q, 420, 1000, 0, &b, 1);
 	ok(q.llr == 0 && q.periods == 0 && q.n == 0 && !q.alarm,
 	    "no errors in 1000 requests: back to 0, run reset");
-	detector_seq_update(&dp, &q, 480, 100, 3, &b);
+	detector_seq_update(&dp, &q, 480, 100, 3, &b, 1);
 	ok(q.since == 480 && q.periods == 1 && q.e == 3,
 	    "a new run starts at its first period");
 }
@@ -270,39 +284,39 @@ test_small_p0(void)
 	b.errors = 0;
 	b.learning = 0;		/* p0 = 1 / (1e9 + 100) */
 	detector_seq_init(&q);
-	detector_seq_update(&dp, &q, 0, 50, 1, &b);
+	detector_seq_update(&dp, &q, 0, 50, 1, &b, 1);
 	is_num(q.llr, log(3) - 50 * log1p(2 * detector_p0(&dp, &b)), 1e-12,
 	    "p0 ~1e-9: one error adds ln 3");
 	ok(!q.alarm, "p0 ~1e-9: a lone error does not fire");
 	x = log(3) - 50 * log1p(2 * detector_p0(&dp, &b));
 	want = (int)ceil(dp.seq_threshold / x);
 	for (t = 1; t < 100 && !q.alarm; t++)
-		detector_seq_update(&dp, &q, t * 60, 50, 1, &b);
+		detector_seq_update(&dp, &q, t * 60, 50, 1, &b, 1);
 	is_int(t, want, "p0 ~1e-9: one error a period fires after "
 	    "ceil(h / ln 3) periods");
 	for (; t < 200; t++)
-		detector_seq_update(&dp, &q, t * 60, 50, 50, &b);
+		detector_seq_update(&dp, &q, t * 60, 50, 50, &b, 1);
 	ok(q.llr <= dp.seq_threshold + 2 * log(3) + 1e-12 && q.alarm,
 	    "S is capped at h + 2 ln k");
 	for (; t < 210; t++)
-		detector_seq_update(&dp, &q, t * 60, 50, 0, &b);
+		detector_seq_update(&dp, &q, t * 60, 50, 0, &b, 1);
 	ok(q.alarm, "p0 ~1e-9: quiet periods hardly lower S");
 
 	/* hysteresis: out of alarm only 4 ln k below the cap */
 	b = baseline(0.01);
 	detector_seq_init(&q);
 	for (t = 0; !q.alarm && t < 100; t++)
-		detector_seq_update(&dp, &q, t * 60, 100, 10, &b);
+		detector_seq_update(&dp, &q, t * 60, 100, 10, &b, 1);
 	for (; t < 110; t++)
-		detector_seq_update(&dp, &q, t * 60, 100, 10, &b);
+		detector_seq_update(&dp, &q, t * 60, 100, 10, &b, 1);
 	is_num(q.llr, dp.seq_threshold + 2 * log(3), 1e-12, "at the cap");
 	/* one quiet period of 100 requests: x = -100 ln 1.02 = -1.98 */
-	detector_seq_update(&dp, &q, t++ * 60, 100, 0, &b);
-	detector_seq_update(&dp, &q, t++ * 60, 100, 0, &b);
+	detector_seq_update(&dp, &q, t++ * 60, 100, 0, &b, 1);
+	detector_seq_update(&dp, &q, t++ * 60, 100, 0, &b, 1);
 	ok(q.alarm && q.llr < dp.seq_threshold,
 	    "below h, still in alarm (hysteresis)");
 	while (q.alarm && t < 200)
-		detector_seq_update(&dp, &q, t++ * 60, 100, 0, &b);
+		detector_seq_update(&dp, &q, t++ * 60, 100, 0, &b, 1);
 	ok(!q.alarm && q.llr < dp.seq_threshold - 2 * log(3) &&
 	    q.llr >= dp.seq_threshold - 2 * log(3) - 100 * log1p(0.02),
 	    "out of alarm once S < h - 2 ln k");
@@ -324,7 +338,7 @@ test_fold(void)
 	b = baseline(0.005);
 	detector_seq_init(&q);
 	for (t = 0; !q.alarm && t < 100; t++)
-		detector_seq_update(&dp, &q, 6000 + t * 60, 60, 2, &b);
+		detector_seq_update(&dp, &q, 6000 + t * 60, 60, 2, &b, 1);
 	ok(q.alarm, "2 errors in 60 a period (6.7x of 0.5 %%) alarms");
 	detector_judge_window(&dp, ns, es, 1, &b, &j);
 	ok(j.verdict == DETECTOR_NORMAL && j.test == DETECTOR_TEST_NONE,
@@ -405,7 +419,7 @@ test_false_rate(void)
 		for (i = 0; i < t[k].periods; i++) {
 			was = q.alarm;
 			if (detector_seq_update(&dp, &q, i * 60, t[k].n,
-			    rng_binom(t[k].n, t[k].p0), &b) && !was)
+			    rng_binom(t[k].n, t[k].p0), &b, 1) && !was)
 				alarms++;
 		}
 		bound = t[k].periods * exp(-dp.seq_threshold);
