@@ -52,7 +52,7 @@ struct detector_params {
 	int	 max_span;	/* periods a window may reach back (30) */
 	/* the sequential test (detector_seq_update) */
 	double	 seq_ratio;	/* k of the alternative; 0: off (3) */
-	double	 seq_threshold;	/* h, from the false-alert target (10.8) */
+	double	 seq_threshold;	/* h, from the false-alert target (9.9) */
 	int	 seq_steps;	/* a period adds at most h / this; 0 no cap (4) */
 };
 

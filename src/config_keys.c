@@ -405,7 +405,7 @@ static const struct config_key keys[] = {
 	  W_COUNT, 0, NULL, 1, 1000, CONFIG_KEY_MIN_OPEN, WA(seq_ratio), NULL,
 	  "sequential test: the rise (x baseline) it accumulates evidence for" },
 	{ CONFIG_SECTION_WATCH, "sequential_false_rate", CONFIG_TYPE_DOUBLE,
-	  "0.2", W_COUNT, 0, NULL, 0, 10080, 0, WA(seq_false_rate), NULL,
+	  "0.5", W_COUNT, 0, NULL, 0, 10080, 0, WA(seq_false_rate), NULL,
 	  "sequential test: false alerts per signal-week allowed (0: off)" },
 	{ CONFIG_SECTION_WATCH, "time_of_day", CONFIG_TYPE_BOOL, "yes",
 	  W_COUNT, 0, NULL, 0, 0, 0, WA(time_of_day), NULL,

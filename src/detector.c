@@ -196,7 +196,7 @@ detector_params_default(struct detector_params *dp)
 	dp->prior_rate = 0.01;
 	dp->max_span = 30;
 	dp->seq_ratio = 3;
-	dp->seq_threshold = detector_seq_threshold(0.2, 60);
+	dp->seq_threshold = detector_seq_threshold(0.5, 60);
 	dp->seq_steps = 4;
 }
 

@@ -66,8 +66,8 @@ test_threshold(void)
 	detector_params_default(&dp);
 	is_num(detector_seq_threshold(0.05, 60), log(201600.0), 1e-12,
 	    "threshold: 0.05 per signal-week at 60 s is ln 201600");
-	is_num(dp.seq_threshold, log(50400.0), 1e-12,
-	    "threshold: the default, 0.2 per signal-week at 60 s, is ln 50400");
+	is_num(dp.seq_threshold, log(20160.0), 1e-12,
+	    "threshold: the default, 0.5 per signal-week at 60 s, is ln 20160");
 	is_num(detector_seq_threshold(1, 300), log(2016.0), 1e-12,
 	    "threshold: 1 per signal-week at 300 s is ln 2016");
 	ok(isnan(detector_seq_threshold(0, 60)) &&
@@ -396,7 +396,7 @@ test_false_rate(void)
 		{ 200, 0.002, 20, 2000000 },
 		{ 5, 0.05, 20, 2000000 },
 		{ 50, 0.01, 0.05, 5040000 },	/* 500 weeks */
-		{ 50, 0.01, 0.2, 5040000 },	/* the default, 500 weeks */
+		{ 50, 0.01, 0.5, 5040000 },	/* the default, 500 weeks */
 	};
 	struct detector_params	 dp;
 	struct detector_baseline b;
