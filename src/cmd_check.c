@@ -163,16 +163,15 @@ check_list_open(struct buf *b, struct engine *eng, const struct config *cfg,
 				continue;
 			check_fmt_value(v, sizeof v, o->value, rate);
 			check_fmt_value(bl, sizeof bl, o->baseline, rate);
-			buf_printf(b, "%s%s/%s %s %s (%s vs %s",
+			buf_printf(b, "%s%s/%s %s %s (%s vs %s)",
 			    b->len ? ", " : "", watch_name(w), o->entity,
 			    o->signal, firing ? "firing" : "pending", v, bl);
 			if (o->trigger[0] != '\0')
-				buf_printf(b, ", %s over %d period%s",
+				buf_printf(b, " by %s over %d period%s",
 				    o->trigger, o->span, o->span > 1 ? "s" :
 				    "");
 			if (isfinite(o->llr) && o->llr > 0)
-				buf_printf(b, ", LLR %.1f", o->llr);
-			buf_printf(b, ")");
+				buf_printf(b, " (LLR %.1f)", o->llr);
 			shown++;
 		}
 	}
