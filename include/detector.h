@@ -54,6 +54,13 @@ struct detector_params {
 	double	 seq_ratio;	/* k of the alternative; 0: off (3) */
 	double	 seq_threshold;	/* h, from the false-alert target (9.9) */
 	int	 seq_steps;	/* a period adds at most h / this; 0 no cap (4) */
+	/*
+	 * The series' overdispersion (variance / binomial variance), set by
+	 * the caller per series; <= 1 or NaN: binomial (1). The window's
+	 * tail is then taken of floor(e / d) errors in floor(n / d)
+	 * requests (quasi-binomial), the gates on the raw counts.
+	 */
+	double	 dispersion;
 };
 
 /* The defaults above. */

@@ -198,6 +198,7 @@ detector_params_default(struct detector_params *dp)
 	dp->seq_ratio = 3;
 	dp->seq_threshold = detector_seq_threshold(0.5, 60);
 	dp->seq_steps = 4;
+	dp->dispersion = 1;
 }
 
 static int
@@ -319,7 +320,12 @@ detector_judge(const struct detector_params *dp, double n, double e,
 	if (e < dp->min_errors ||
 	    e < dp->min_ratio * j->p0 * n * (1 - 1e-12))
 		return j->verdict;
-	j->log_pvalue = detector_binom_logsf(e, n, j->p0);
+	if (dp->dispersion > 1 && isfinite(dp->dispersion))
+		j->log_pvalue = detector_binom_logsf(floor(e / dp->dispersion),
+		    fmax(floor(n / dp->dispersion), floor(e / dp->dispersion)),
+		    j->p0);
+	else
+		j->log_pvalue = detector_binom_logsf(e, n, j->p0);
 	j->pvalue = exp(j->log_pvalue);
 	if (j->log_pvalue <= log(dp->alpha)) {
 		j->excess = 1;

@@ -284,7 +284,7 @@ judge_dispersion(struct watch *w, struct watch_entity *e,
 	int64_t	hours;
 
 	*phi = 1;
-	if (w->dp.seq_ratio == 0 || bl->learning)
+	if (bl->learning)
 		return 0;
 	if (store_rollup_dispersion(w->store, w->cw->name, e->name,
 	    s->def->signal, hour - w->cw->baseline, hour, detector_p0(&w->dp,
@@ -332,6 +332,7 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 	struct store_rollup		 r;
 	struct detector_baseline	 bl;
 	struct detector_judgement	 j;
+	struct detector_params		 sdp;
 	enum detector_verdict		 v;
 	enum detector_transition	 tr;
 	double				 ns[64], es[64], phi = 1;
@@ -426,7 +427,9 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 				ns[k - k0] = b.hn[k] ? b.n[k] : 0;
 				es[k - k0] = b.hn[k] ? b.e[k] : 0;
 			}
-			v = detector_judge_window(&w->dp, ns, es, i - k0 + 1,
+			sdp = w->dp;
+			sdp.dispersion = phi;
+			v = detector_judge_window(&sdp, ns, es, i - k0 + 1,
 			    &bl, &j);
 			j.since = p - (int64_t)(j.span - 1) * P;
 			/*
