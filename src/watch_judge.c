@@ -268,8 +268,8 @@ judge_due(const struct watch *w, const struct watch_series *s, int64_t p)
 }
 
 /*
- * The overdispersion of the series' counts for the sequential test:
- * Pearson's statistic of the trailing hourly rollups against the trailing
+ * The overdispersion of the series' counts (detector_params.dispersion,
+ * the sequential test's phi): Pearson's statistic of the trailing hourly rollups against the trailing
  * rate, per hour, over the hours expecting at least 5 errors (fewer make
  * the statistic noisy; at low traffic the binomial noise dominates
  * anyway). 1 with fewer than 6 such hours. Hour-to-hour drift counts in it
@@ -333,6 +333,7 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 	struct detector_baseline	 bl;
 	struct detector_judgement	 j;
 	struct detector_params		 sdp;
+	struct detector_seq		 q0;
 	enum detector_verdict		 v;
 	enum detector_transition	 tr;
 	double				 ns[64], es[64], phi = 1;
@@ -438,9 +439,13 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 			 * caught does not also hold the CUSUM up after it).
 			 */
 			if (!j.excess) {
+				q0 = s->seq;
 				detector_seq_update(&w->dp, &s->seq, p,
 				    b.n[i], b.e[i], &bl, phi);
-				s->seq_changed = 1;
+				if (q0.llr != s->seq.llr ||
+				    q0.periods != s->seq.periods ||
+				    q0.alarm != s->seq.alarm)
+					s->seq_changed = 1;
 			}
 			v = detector_judge_seq(&w->dp, &s->seq, &j);
 			w->stats.judged++;
