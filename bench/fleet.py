@@ -14,11 +14,15 @@ FunctionName; AWS/ApiGateway Count, 5XXError and 4XXError per ApiName and
 Stage; Sum per period; a datapoint only in periods with traffic (the error
 series then hold 0 where there were no errors). points are [epoch, value].
 
-The fleet: mean traffic log-uniform from 0.2 to 2000 requests/minute with a
-diurnal cycle (amplitude 30-90 %, peak 10:00-20:00 UTC), base error rates
-log-uniform 0.05 %-2 %, and overdispersion (the rate drifts by hour, sigma
-0.15, and jitters by period, sigma 0.2, both log-normal), so a plain
-binomial model is not exactly right, as in real fleets.
+The fleet (widened for issue 13): mean traffic log-normal (median 15,
+sigma 1.6 in the log) clipped to 0.2-3000 requests/minute, so heavy-tailed,
+with a diurnal cycle (amplitude 30-95 %, peak 10:00-20:00 UTC); base error
+rates log-uniform 0.02 %-3 %; overdispersion: the rate drifts by hour
+(a mean-reverting log random walk, AR(1) 0.9, sigma 0.02-0.08 an hour,
+stationary sd up to 0.18, so 1.2x for hours and rarely 1.7x) and jitters by
+period (log-normal, sigma 0.2), so a plain binomial model is not exactly
+right, as in real fleets. One entity in ten is "noisy" (jitter sigma 0.5,
+traffic gamma-mixed Poisson): its whole range is a trap.
 
 labels: incidents (label "incident") a detector must find, and traps
 (label "trap") on which it must stay quiet. start is the first period
@@ -27,10 +31,18 @@ affected, end the first period after. Incidents:
   degradation  5-10x the base rate for 30-90 min, >= 8 errors/min expected
   subtle       3x the base rate for 60 min on busy entities (>= 300/min)
   lowtraffic   50 % errors for 60-180 min on functions with 1-5 req/min
+  sustained    2-5x the base rate for 20-180 min, any traffic, any time
+  night        2-5x for 30-120 min around the traffic trough
+  step         2-5x from a random time to the end (a bad deploy)
+  ramp         the rate climbs linearly from 1x to 4-8x over 60-180 min
+  blip         10-30x for 2-5 min
 Traps:
   surge        traffic 5-20x for 30-120 min at the same error rate
   lone         1-3 errors in one period of a function with <= 3 req/min
-  nightbump    1.5-2x the error rate for 1-3 h around the traffic trough
+  nightbump    1.3-1.8x the error rate for 1-3 h around the traffic trough
+  noisy        the whole range of a noisy entity (see above)
+Incidents of the new classes may be undetectable (too few requests): the
+bench's oracle (bench/score_fleet.py) says which are.
 Incidents are only placed after the first day (learning) and never overlap
 on one (entity, signal).
 
@@ -54,7 +66,8 @@ class Entity:
     """One Lambda function or API stage and its incident schedule."""
 
     __slots__ = ("idx", "kind", "name", "rate", "amp", "peak", "base",
-                 "signals", "events", "seed")
+                 "signals", "events", "seed", "drift_sd", "jitter",
+                 "noisy")
 
     def dimensions(self):
         if self.kind == "lambda":
@@ -80,17 +93,20 @@ def _entities(seed, n_functions, n_apis, start, end, period):
         if i < n_functions:
             e.kind = "lambda"
             e.name = "fn-%d-%05d" % (seed, i)
-            e.signals = {"errors": r.uniform(math.log(5e-4), math.log(0.02))}
+            e.signals = {"errors": r.uniform(math.log(2e-4), math.log(0.03))}
         else:
             e.kind = "apigw"
             e.name = "api-%d-%04d/prod" % (seed, i - n_functions)
-            e.signals = {"5xx": r.uniform(math.log(5e-4), math.log(0.02)),
-                         "4xx": r.uniform(math.log(2e-3), math.log(0.02))}
+            e.signals = {"5xx": r.uniform(math.log(2e-4), math.log(0.03)),
+                         "4xx": r.uniform(math.log(2e-3), math.log(0.03))}
         for s in e.signals:
             e.signals[s] = math.exp(e.signals[s])
-        e.rate = math.exp(r.uniform(math.log(0.2), math.log(2000)))
-        e.amp = r.uniform(0.3, 0.9)
+        e.rate = min(3000.0, max(0.2, math.exp(r.gauss(math.log(15), 1.6))))
+        e.amp = r.uniform(0.3, 0.95)
         e.peak = r.uniform(10, 20)
+        e.drift_sd = r.uniform(0.02, 0.08)
+        e.noisy = r.random() < 0.1
+        e.jitter = 0.5 if e.noisy else 0.2
         e.events = _schedule(r, e, start, end, period)
         out.append(e)
     return out
@@ -117,7 +133,7 @@ def _schedule(r, e, start, end, period):
             if hi <= lo:
                 return
             s = lo + int(r.uniform(0, hi - lo)) // period * period
-            if kind == "nightbump":
+            if kind in ("nightbump", "night"):
                 # Centre it on the traffic trough of a random day.
                 trough = (e.peak + 12) % 24
                 d = int(r.uniform(1, max(1.0, days - 1)))
@@ -172,7 +188,34 @@ def _schedule(r, e, start, end, period):
             place("lone", "trap", 1, lambda s: True, errors=r.randint(1, 3))
     if chance(0.3):
         place("nightbump", "trap", r.randint(60, 180), lambda s: True,
-              mult=r.uniform(1.5, 2.0))
+              mult=r.uniform(1.3, 1.8))
+    # The classes added for issue 13 (on the main signal or 4xx).
+    if chance(0.12):
+        m = r.randint(6 * 60, 36 * 60)
+        for _ in range(6):
+            s0 = start + LEARN + int(r.uniform(0, max(1, end - start - LEARN
+                                                      - m * 60))) // period \
+                * period
+            if _free(events, sig, s0, end):
+                events.append({"kind": "step", "label": "incident",
+                               "signal": sig, "start": s0, "end": end,
+                               "mult": r.uniform(2, 5)})
+                break
+    if chance(0.6):
+        place("sustained", "incident", r.randint(20, 180), lambda s: True,
+              signal=sig, mult=r.uniform(2, 5))
+    if chance(0.4):
+        place("night", "incident", r.randint(30, 120), lambda s: True,
+              signal=sig, mult=r.uniform(2, 5))
+    if chance(0.25):
+        place("ramp", "incident", r.randint(60, 180), lambda s: True,
+              signal=sig, mult=r.uniform(4, 8))
+    if chance(0.3):
+        place("blip", "incident", r.randint(2, 5), lambda s: True,
+              signal=sig, mult=r.uniform(10, 30))
+    if e.noisy:
+        events.append({"kind": "noisy", "label": "trap", "signal": main,
+                       "start": start, "end": end})
     return events
 
 
@@ -218,15 +261,21 @@ def _binomial(r, n, p):
     return max(0, min(n, v))
 
 
-def entity_counts(e, start, end, period=60):
-    """Yields (epoch, n, {signal: errors}) for every period of one entity."""
+def entity_counts(e, start, end, period=60, truth=False):
+    """Yields (epoch, n, {signal: errors}) for every period of one entity;
+    with truth, (epoch, n, {signal: errors}, {signal: base rate}): the
+    drifting base rate before any incident or jitter (the oracle's)."""
     r = random.Random(e.seed * 7919 + 17)
     gauss, exp = r.gauss, math.exp
     lone = {}
     mods = []
     sigs = list(e.signals)
     bases = [e.signals[s] for s in sigs]
+    logdev = [0.0 for _ in sigs]
+    jit = e.jitter
     for ev in e.events:
+        if ev["kind"] == "noisy":
+            continue
         if ev["kind"] == "lone":
             lone[ev["start"]] = ev["errors"]
         else:
@@ -241,15 +290,21 @@ def entity_counts(e, start, end, period=60):
     for t in range(start, end, period):
         if t // 3600 != hour:
             hour = t // 3600
-            drift = [b * exp(gauss(0, 0.15)) for b in bases]
+            logdev = [0.9 * x + gauss(0, e.drift_sd) for x in logdev]
+            drift = [b * exp(x) for b, x in zip(bases, logdev)]
         lam = e.rate * (1 + amp * math.cos(w * (t % DAY - peak))) * scale
-        rates = [d * exp(gauss(0, 0.2)) for d in drift]
+        if e.noisy:
+            lam *= r.gammavariate(4.0, 0.25)
+        rates = [d * exp(gauss(0, jit)) for d in drift]
         for ms, me, kind, si, mult, rate in mods:
             if ms <= t < me:
                 if kind == "surge":
                     lam *= mult
                 elif kind in ("outage", "lowtraffic"):
                     rates[si] = rate
+                elif kind == "ramp":
+                    rates[si] = min(0.95, rates[si] * (
+                        1 + (mult - 1) * (t - ms) / float(me - ms)))
                 else:
                     rates[si] = min(0.95, rates[si] * mult)
         n = _poisson(r, lam)
@@ -258,7 +313,10 @@ def entity_counts(e, start, end, period=60):
             k = lone[t]
             n = max(n, k)
             errs[0] = max(errs[0], k)  # errors or 5xx, never 4xx
-        yield t, n, dict(zip(sigs, errs))
+        if truth:
+            yield t, n, dict(zip(sigs, errs)), dict(zip(sigs, drift))
+        else:
+            yield t, n, dict(zip(sigs, errs))
 
 
 _METRICS = {
@@ -300,6 +358,20 @@ def iter_series(seed, n_functions, n_apis, start_epoch, end_epoch,
         for s in e.signals:
             yield {"namespace": ns, "name": errnames[s], "dimensions": dims,
                    "period": period, "points": errs[s]}
+
+
+def truth(seed, n_functions, n_apis, start_epoch, end_epoch, period=60):
+    """For bench/score_fleet.py: yields (entity, signal, start, period,
+    [(n, errors, base rate), ...]) for every signal."""
+    start = start_epoch // period * period
+    for e in _entities(seed, n_functions, n_apis, start, end_epoch, period):
+        rows = {s: [] for s in e.signals}
+        for t, n, es, bs in entity_counts(e, start, end_epoch, period,
+                                          truth=True):
+            for s in e.signals:
+                rows[s].append((n, es[s], bs[s]))
+        for s in e.signals:
+            yield e.name, s, start, period, rows[s]
 
 
 def labels(seed, n_functions, n_apis, start_epoch, end_epoch, period=60):

@@ -47,6 +47,11 @@ struct alert {
 						   with (NAN: open end) */
 	long long		 errors;	/* -1 when not a count watch */
 	long long		 requests;
+	/* why (count watches): errors and requests above are the span's */
+	char			 trigger[16];	/* window, sequential, ceiling; "" */
+	time_t			 span_start;	/* first period of the span; 0 */
+	int			 span_periods;	/* periods in it; 0 unknown */
+	double			 llr;		/* sequential test's S; NAN none */
 	/* secret */
 	char			 source[ALERT_NAME_MAX];	/* [logs NAME] */
 	char			 rule[64];	/* also a metric watch's

@@ -128,6 +128,9 @@ struct config_watch {
 	double			 min_ratio;
 	double			 alpha;
 	double			 ceiling;
+	double			 seq_ratio;	/* sequential_ratio */
+	double			 seq_false_rate; /* sequential_false_rate */
+	int			 time_of_day;
 	int			 for_periods;	/* "for" */
 	int			 resolve_after;
 	int64_t			 repeat;

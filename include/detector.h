@@ -50,6 +50,17 @@ struct detector_params {
 	double	 prior_strength; /* pseudo-requests of the prior (100) */
 	double	 prior_rate;	/* centre of the prior (0.01) */
 	int	 max_span;	/* periods a window may reach back (30) */
+	/* the sequential test (detector_seq_update) */
+	double	 seq_ratio;	/* k of the alternative; 0: off (3) */
+	double	 seq_threshold;	/* h, from the false-alert target (9.9) */
+	int	 seq_steps;	/* a period adds at most h / this; 0 no cap (4) */
+	/*
+	 * The series' overdispersion (variance / binomial variance), set by
+	 * the caller per series; <= 1 or NaN: binomial (1). The window's
+	 * tail is then taken of floor(e / d) errors in floor(n / d)
+	 * requests (quasi-binomial), the gates on the raw counts.
+	 */
+	double	 dispersion;
 };
 
 /* The defaults above. */
@@ -69,6 +80,14 @@ struct detector_baseline {
 	double	 errors;
 	double	 requests;
 	int	 learning;
+};
+
+/* The test that made a period anomalous. */
+enum detector_test {
+	DETECTOR_TEST_NONE = 0,
+	DETECTOR_TEST_WINDOW,		/* binomial tail of the window */
+	DETECTOR_TEST_SEQUENTIAL,	/* binomial CUSUM over the periods */
+	DETECTOR_TEST_CEILING		/* static ceiling while learning */
 };
 
 enum detector_verdict {
@@ -98,6 +117,11 @@ struct detector_judgement {
 	double	 p0;		/* smoothed baseline rate, in (0, 1) */
 	double	 log_pvalue;	/* ln P(X >= e | Bin(n, p0)); 0 if not run */
 	double	 pvalue;	/* exp(log_pvalue) */
+	/* why (detector_judge_seq); the caller may set since for a window */
+	enum detector_test test;	/* NONE unless anomalous */
+	int	 confirmed;	/* fire without waiting for for_periods */
+	int64_t	 since;		/* first period of the span; 0 unknown */
+	double	 llr;		/* the sequential test's statistic; NAN none */
 };
 
 /*
@@ -126,6 +150,83 @@ enum detector_verdict detector_judge(const struct detector_params *,
 enum detector_verdict detector_judge_window(const struct detector_params *,
 	    const double *ns, const double *es, size_t count,
 	    const struct detector_baseline *, struct detector_judgement *out);
+
+/*
+ * The sequential test of one (entity, signal): a binomial CUSUM of the
+ * log-likelihood ratio of "rate has odds k times p0's" (k = seq_ratio,
+ * p1 = k p0 / (1 - p0 + k p0), about k p0) against "rate = p0". Each
+ * period of n requests and e errors adds
+ *	x = e ln k - n ln(1 + (k - 1) p0)
+ * and S = max(0, S + x), capped at h + 2 ln k. One period adds at most
+ * h / seq_steps: a lone period of a busy entity whose rate jumps
+ * by overdispersion cannot fire it (a short burst is the window test's);
+ * truncating x only lowers S, so the bound below still holds. It enters
+ * alarm when
+ * S >= h and leaves it when S < h - 2 ln k (so a rise that goes on does
+ * not flap between firing and resolved). Under rate p0, E[exp(x)] = 1, so by Wald's inequality a run from
+ * 0 reaches h with probability at most exp(-h), and false alarms per
+ * period are at most exp(-h): detector_seq_threshold() turns a target
+ * rate per signal-week into h (doc/design-notes.md, "Sequential test").
+ * State persisted by the store as is.
+ */
+struct detector_seq {
+	double	 llr;		/* S, 0 <= S <= h + 2 ln k */
+	int64_t	 since;		/* first period of the run (S > 0) */
+	int	 periods;	/* periods of the run; 0: S == 0 */
+	double	 n, e;		/* requests and errors of the run */
+	int	 alarm;		/* in alarm after the last update */
+};
+
+/* A fresh state: S = 0, no run. */
+void	 detector_seq_init(struct detector_seq *);
+/*
+ * h = ln(periods per week / false_per_week): at most false_per_week false
+ * alarms per signal-week under the baseline rate (a bound; see above).
+ * NAN for a non-positive or non-finite argument.
+ */
+double	 detector_seq_threshold(double false_per_week, int64_t period_seconds);
+/*
+ * A time-of-day baseline: the same hours of the previous days (tod)
+ * shrunk towards the trailing baseline (trail) by a prior worth `weight`
+ * errors at the trailing rate:
+ *	E = E_tod + weight,  N = N_tod + weight / r_trail
+ * so a well-filled band (many errors) is judged on its own rate and a
+ * thin one (night traffic, few errors) falls back to the trailing rate.
+ * The trailing rate is smoothed as p0 is. learning is trail's. Invalid
+ * input (or weight <= 0) returns trail unchanged.
+ */
+struct detector_baseline detector_baseline_tod(const struct detector_params *,
+	    const struct detector_baseline *trail,
+	    const struct detector_baseline *tod, double weight);
+/* The baseline's smoothed rate p0 (as detector_judge); NAN when invalid. */
+double	 detector_p0(const struct detector_params *,
+	    const struct detector_baseline *);
+/*
+ * Adds one period (start t) to the test. A period with no requests, bad
+ * counts (NaN, negative, e > n), a learning or invalid baseline, or
+ * seq_ratio 0 adds nothing (no evidence either way). phi is the counts'
+ * overdispersion (variance / binomial variance, from the history; below
+ * 1 or NaN counts as 1): x is divided by it, a quasi-likelihood ratio, so
+ * noisy series need more evidence. Returns the alarm.
+ */
+int	 detector_seq_update(const struct detector_params *,
+	    struct detector_seq *, int64_t t, double n, double e,
+	    const struct detector_baseline *, double phi);
+/*
+ * Folds the test (updated for this period) into a window judgement: a
+ * period the window found anomalous stays so (test window or ceiling);
+ * otherwise, in alarm, the period is anomalous by the sequential test,
+ * confirmed (it fires at once: the evidence is already accumulated), and
+ * j's span, n, e, rate, since and p-value become the run's. j->llr is S.
+ * excess stays 0: the period stays in the baseline (excluding the periods
+ * of a small sustained excess would lock a baseline that is low, and keep
+ * the test in alarm, after a drift; a few hours of it move a week's
+ * baseline little).
+ */
+enum detector_verdict detector_judge_seq(const struct detector_params *,
+	    const struct detector_seq *, struct detector_judgement *j);
+/* "window", "sequential", "ceiling"; "" for none. */
+const char *detector_test_str(enum detector_test);
 
 const char *detector_reason_str(enum detector_reason);
 const char *detector_verdict_str(enum detector_verdict);
@@ -167,6 +268,7 @@ struct detector_alert {
 
 /* Step flags. */
 #define DETECTOR_REEVALUATE	0x1	/* step even if period <= last_period */
+#define DETECTOR_CONFIRMED	0x2	/* anomalous fires without `for` */
 
 /* A fresh state: ok, no runs, nothing stepped. */
 void	 detector_alert_init(struct detector_alert *);

@@ -11,7 +11,19 @@
 
 #define METRICDEFS_MAX_LISTINGS	3	/* ListMetrics calls of one kind */
 
-/* One signal of a kind: rate = num / den. */
+/*
+ * How the requests of a signal follow from its two metrics. AWS counts
+ * some errors outside the request metric: a throttled Lambda request is
+ * not an Invocation, and an ALB 5xx for a request that found no target is
+ * not in RequestCount (doc/design-notes.md, "Signals").
+ */
+enum metricdefs_den {
+	METRICDEFS_DEN = 0,	/* requests = den (num is a part of it) */
+	METRICDEFS_DEN_PLUS_NUM,	/* requests = den + num (disjoint) */
+	METRICDEFS_DEN_AT_LEAST_NUM	/* requests = max(den, num) */
+};
+
+/* One signal of a kind: rate = num / requests (see denmode). */
 struct metricdefs_signal {
 	enum config_watch_kind	 kind;
 	int			 variant;	/* -1: every variant */
@@ -19,6 +31,7 @@ struct metricdefs_signal {
 	const char		*num;
 	const char		*den;
 	unsigned		 denbit;	/* the listing that finds den */
+	enum metricdefs_den	 denmode;
 };
 
 /* One ListMetrics call of a kind's discovery. */

@@ -28,7 +28,7 @@ struct store;
 /* PRAGMA application_id of a cwguard state database: "CWGD". */
 #define STORE_APPLICATION_ID	0x43574744
 /* PRAGMA user_version this build writes and reads. */
-#define STORE_SCHEMA_VERSION	4
+#define STORE_SCHEMA_VERSION	5
 
 #define STORE_NAME_MAX		512	/* watch, entity, signal, sink, source */
 #define STORE_ID_LEN		32	/* outbox id: 128 random bits in hex */
@@ -203,6 +203,44 @@ int	 store_alert_delete(struct store *, const char *watch,
 	    const char *entity, const char *signal);
 /* Every alert row, ordered by watch, entity, signal. */
 int	 store_alert_list(struct store *, store_alert_cb, void *);
+
+/*
+ * The sequential test's state per (watch, entity, signal) (detector_seq,
+ * schema 3): S, the run's first period, periods, requests and errors.
+ */
+struct store_seq {
+	double			 llr;
+	int			 alarm;
+	int64_t			 since;
+	int64_t			 periods;
+	int64_t			 requests;
+	int64_t			 errors;
+};
+/* 1 found, 0 missing (out zeroed), -1 error. */
+int	 store_seq_get(struct store *, const char *watch, const char *entity,
+	    const char *signal, struct store_seq *out);
+/* Inserts or replaces; refuses a negative or inconsistent state. */
+int	 store_seq_put(struct store *, const char *watch, const char *entity,
+	    const char *signal, const struct store_seq *);
+
+/*
+ * The rollups of [from, to) whose hour of the day falls in the band of
+ * band_seconds from band_start's time of day (wrapping at midnight), as
+ * store_rollup_window(): the time-of-day baseline.
+ */
+int	 store_rollup_tod(struct store *, const char *watch,
+	    const char *entity, const char *signal, int64_t from, int64_t to,
+	    int64_t band_start, int64_t band_seconds, struct store_window *out);
+
+/*
+ * Pearson's statistic of the hourly rollups of [from, to) against rate p:
+ * the sum of (E - N p)^2 / (N p (1 - p)) over the hours whose expected
+ * errors N p are at least min_expected, and the number of those hours.
+ * sum / hours estimates the overdispersion of the counts (1: binomial).
+ */
+int	 store_rollup_dispersion(struct store *, const char *watch,
+	    const char *entity, const char *signal, int64_t from, int64_t to,
+	    double p, double min_expected, double *sum, int64_t *hours);
 
 /* The outbox: every notification is a row before it is sent. */
 enum store_outbox_status {

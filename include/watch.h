@@ -34,6 +34,8 @@ struct watch_stats {
 	long long	 pending;		/* series pending after the cycle */
 	long long	 firing;		/* series firing after the cycle */
 	long long	 judged;		/* periods judged, last cycle */
+	double		 llr_max;		/* largest sequential S, last
+						   cycle (count watches) */
 };
 
 /* A series that is pending or firing after the last cycle. */
@@ -46,6 +48,10 @@ struct watch_open {
 	/* metric watches: the rule and band of the last alert ("": none) */
 	char		 rule[32];
 	double		 band_lo, band_hi;
+	/* count watches: the test of the last anomalous period ("" none) */
+	char		 trigger[16];
+	int		 span;			/* its periods */
+	double		 llr;			/* sequential S; NAN none */
 };
 
 struct watch *watch_new(const struct config *, const struct config_watch *,

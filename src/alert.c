@@ -247,6 +247,7 @@ alert_init(struct alert *a, enum alert_kind kind)
 	a->band_lo = a->band_hi = NAN;
 	a->errors = -1;
 	a->requests = -1;
+	a->llr = NAN;
 	a->count = -1;
 }
 
@@ -318,6 +319,23 @@ alert_links_to_cjson(const struct alert *a, cJSON *j)
 		cJSON_AddStringToObject(j, "console_url", a->console_url);
 }
 
+/* Why a count alert fired: the test, its span and statistic. */
+static void
+alert_why_cjson(cJSON *j, const struct alert *a)
+{
+	char	t[32];
+
+	if (a->trigger[0] != '\0')
+		cJSON_AddStringToObject(j, "trigger", a->trigger);
+	if (a->span_start > 0)
+		cJSON_AddStringToObject(j, "span_start",
+		    util_format_rfc3339(a->span_start, t, sizeof t));
+	if (a->span_periods > 0)
+		cJSON_AddNumberToObject(j, "span_periods", a->span_periods);
+	if (isfinite(a->llr))
+		cJSON_AddNumberToObject(j, "llr", a->llr);
+}
+
 cJSON *
 alert_to_cjson(const struct alert *a)
 {
@@ -361,6 +379,7 @@ alert_to_cjson(const struct alert *a)
 		}
 		if (a->rule[0] != '\0')
 			cJSON_AddStringToObject(j, "rule", a->rule);
+		alert_why_cjson(j, a);
 	} else {
 		cJSON_AddStringToObject(j, "type", "finding");
 		cJSON_AddStringToObject(j, "rule", a->rule);
@@ -563,6 +582,13 @@ alert_from_cjson(const cJSON *j, struct alert *a)
 	}
 	a->errors = (long long)get_num(j, "errors", -1);
 	a->requests = (long long)get_num(j, "requests", -1);
+	get_str(j, "trigger", a->trigger, sizeof a->trigger);
+	t[0] = '\0';
+	get_str(j, "span_start", t, sizeof t);
+	if (t[0] != '\0' && util_parse_time(t, 0, &at, err, sizeof err) == 0)
+		a->span_start = at;
+	a->span_periods = (int)get_num(j, "span_periods", 0);
+	a->llr = get_num(j, "llr", NAN);
 	get_str(j, "source", a->source, sizeof a->source);
 	get_str(j, "rule", a->rule, sizeof a->rule);
 	get_str(j, "log_group", a->log_group, sizeof a->log_group);
@@ -634,9 +660,14 @@ alert_summary(const struct alert *a, char *out, size_t outlen)
 	} else if (a->errors >= 0 && a->requests >= 0) {
 		fmt_rate(a->value, v, sizeof v);
 		fmt_rate(a->baseline, b, sizeof b);
-		snprintf(out, outlen, "%s %s/%s %s: %s (baseline %s, %lld/%lld)",
-		    w, a->watch, a->entity, a->signal, v, b, a->errors,
-		    a->requests);
+		why[0] = '\0';
+		if (a->trigger[0] != '\0')
+			snprintf(why, sizeof why, ", %s over %d period%s",
+			    a->trigger, a->span_periods > 0 ? a->span_periods :
+			    1, a->span_periods > 1 ? "s" : "");
+		snprintf(out, outlen, "%s %s/%s %s: %s (baseline %s, %lld/%lld"
+		    "%s)", w, a->watch, a->entity, a->signal, v, b, a->errors,
+		    a->requests, why);
 	} else if (a->rule[0] != '\0') {
 		snprintf(out, outlen, "%s %s/%s %s: %s", w, a->watch,
 		    a->entity, a->signal, alert_why(a, why, sizeof why));

@@ -173,6 +173,12 @@ check_list_open(struct buf *b, struct engine *eng, const struct config *cfg,
 			else if (o->rule[0] != '\0')
 				buf_printf(b, ", %s", o->rule);
 			buf_printf(b, ")");
+			if (o->trigger[0] != '\0')
+				buf_printf(b, " by %s over %d period%s",
+				    o->trigger, o->span, o->span > 1 ? "s" :
+				    "");
+			if (isfinite(o->llr) && o->llr > 0)
+				buf_printf(b, " (LLR %.1f)", o->llr);
 			shown++;
 		}
 	}
@@ -182,7 +188,7 @@ check_list_open(struct buf *b, struct engine *eng, const struct config *cfg,
 
 static void
 check_print_json_summary(int status, const struct engine_result *res,
-    const char *message)
+    const char *message, double llr_max)
 {
 	cJSON	*o;
 	char	*js;
@@ -197,6 +203,7 @@ check_print_json_summary(int status, const struct engine_result *res,
 	cJSON_AddNumberToObject(o, "metrics_requested",
 	    (double)res->metrics_requested);
 	cJSON_AddNumberToObject(o, "findings", (double)res->findings);
+	cJSON_AddNumberToObject(o, "llr_max", llr_max);
 	cJSON_AddStringToObject(o, "message", message);
 	if ((js = cJSON_PrintUnformatted(o)) != NULL) {
 		printf("%s\n", js);
@@ -207,19 +214,20 @@ check_print_json_summary(int status, const struct engine_result *res,
 
 static int
 check_output(struct cmd_ctx *ctx, int status, const char *message,
-    const struct engine_result *res)
+    const struct engine_result *res, double llr_max)
 {
 	char	esc[2048];
 
 	if (ctx->json)
-		check_print_json_summary(status, res, message);
+		check_print_json_summary(status, res, message, llr_max);
 	else
 		printf("CWGUARD %s - %s | 'firing'=%lld;;;0 'pending'=%lld;;;0 "
 		    "'entities'=%lld;;;0 'metrics_requested'=%lld;;;0 "
-		    "'findings'=%lld;;;0\n", check_status_name[status],
+		    "'findings'=%lld;;;0 'llr_max'=%.3g;;;0\n",
+		    check_status_name[status],
 		    log_escape(message, strlen(message), esc, sizeof esc),
 		    res->firing, res->pending, res->entities,
-		    res->metrics_requested, res->findings);
+		    res->metrics_requested, res->findings, llr_max);
 	fflush(stdout);
 	return status;
 }
@@ -245,6 +253,7 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 	char			 err[1024];
 	size_t			 nnames = 0, i;
 	time_t			 now;
+	double			 llr_max = 0;
 	int			 ch, dry = 0, status = CHECK_EX_UNKNOWN;
 
 	memset(&none, 0, sizeof none);
@@ -360,11 +369,14 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 		buf_printf(&msg, "; also failed: %s", run.res.error);
 	if (dry)
 		buf_printf(&msg, " (dry run)");
-	check_output(ctx, status, buf_cstr(&msg), &run.res);
+	for (i = 0; i < engine_nwatches(eng); i++)
+		if (watch_stats(engine_watch(eng, i))->llr_max > llr_max)
+			llr_max = watch_stats(engine_watch(eng, i))->llr_max;
+	check_output(ctx, status, buf_cstr(&msg), &run.res, llr_max);
 	goto done;
 unknown:
 	status = check_output(ctx, CHECK_EX_UNKNOWN, msg.len ? buf_cstr(&msg) :
-	    "failed", eng != NULL && report != NULL ? &run.res : &none);
+	    "failed", eng != NULL && report != NULL ? &run.res : &none, 0);
 done:
 	engine_free(eng);
 	alert_batch_free(report);

@@ -195,6 +195,10 @@ detector_params_default(struct detector_params *dp)
 	dp->prior_strength = 100;
 	dp->prior_rate = 0.01;
 	dp->max_span = 30;
+	dp->seq_ratio = 3;
+	dp->seq_threshold = detector_seq_threshold(0.5, 60);
+	dp->seq_steps = 4;
+	dp->dispersion = 1;
 }
 
 static int
@@ -236,6 +240,15 @@ detector_params_check(const struct detector_params *dp, char *err,
 		return fail(err, errlen, "prior_rate must be in (0, 1)");
 	if (dp->max_span < 1 || dp->max_span > 1440)
 		return fail(err, errlen, "max_span must be 1 .. 1440");
+	if (!(dp->seq_ratio == 0 || (dp->seq_ratio > 1 &&
+	    dp->seq_ratio <= 1000)))
+		return fail(err, errlen, "sequential_ratio must be 0 (off) "
+		    "or in (1, 1000]");
+	if (dp->seq_steps < 0 || dp->seq_steps > 1000)
+		return fail(err, errlen, "sequential steps must be 0 .. 1000");
+	if (!(dp->seq_threshold > 0 && dp->seq_threshold <= 1000))
+		return fail(err, errlen, "sequential threshold must be in "
+		    "(0, 1000]");
 	return 0;
 }
 
@@ -252,6 +265,10 @@ judgement_init(struct detector_judgement *j, double n, double e)
 	j->p0 = NAN;
 	j->log_pvalue = 0;
 	j->pvalue = 1;
+	j->test = DETECTOR_TEST_NONE;
+	j->confirmed = 0;
+	j->since = 0;
+	j->llr = NAN;
 }
 
 static enum detector_verdict
@@ -292,6 +309,7 @@ detector_judge(const struct detector_params *dp, double n, double e,
 		if (e >= dp->min_errors && j->rate >= dp->ceiling) {
 			j->excess = 1;
 			j->verdict = DETECTOR_ANOMALOUS;
+			j->test = DETECTOR_TEST_CEILING;
 		}
 		return j->verdict;
 	}
@@ -302,11 +320,17 @@ detector_judge(const struct detector_params *dp, double n, double e,
 	if (e < dp->min_errors ||
 	    e < dp->min_ratio * j->p0 * n * (1 - 1e-12))
 		return j->verdict;
-	j->log_pvalue = detector_binom_logsf(e, n, j->p0);
+	if (dp->dispersion > 1 && isfinite(dp->dispersion))
+		j->log_pvalue = detector_binom_logsf(floor(e / dp->dispersion),
+		    fmax(floor(n / dp->dispersion), floor(e / dp->dispersion)),
+		    j->p0);
+	else
+		j->log_pvalue = detector_binom_logsf(e, n, j->p0);
 	j->pvalue = exp(j->log_pvalue);
 	if (j->log_pvalue <= log(dp->alpha)) {
 		j->excess = 1;
 		j->verdict = DETECTOR_ANOMALOUS;
+		j->test = DETECTOR_TEST_WINDOW;
 	}
 	return j->verdict;
 }
@@ -345,8 +369,140 @@ detector_judge_window(const struct detector_params *dp, const double *ns,
 	    round(newest_e) < 1) {
 		j->verdict = DETECTOR_NOT_JUDGED;
 		j->reason = DETECTOR_R_STALE;
+		j->test = DETECTOR_TEST_NONE;
 	}
 	return j->verdict;
+}
+
+void
+detector_seq_init(struct detector_seq *q)
+{
+	q->llr = 0;
+	q->since = 0;
+	q->periods = 0;
+	q->n = q->e = 0;
+	q->alarm = 0;
+}
+
+double
+detector_seq_threshold(double false_per_week, int64_t period_seconds)
+{
+	if (!(false_per_week > 0) || !isfinite(false_per_week) ||
+	    period_seconds <= 0)
+		return NAN;
+	return log(604800.0 / (double)period_seconds / false_per_week);
+}
+
+double
+detector_p0(const struct detector_params *dp,
+    const struct detector_baseline *b)
+{
+	if (!isfinite(b->errors) || !isfinite(b->requests) ||
+	    b->errors < 0 || b->requests < 0 || b->errors > b->requests)
+		return NAN;
+	return (b->errors + dp->prior_strength * dp->prior_rate) /
+	    (b->requests + dp->prior_strength);
+}
+
+struct detector_baseline
+detector_baseline_tod(const struct detector_params *dp,
+    const struct detector_baseline *trail,
+    const struct detector_baseline *tod, double weight)
+{
+	struct detector_baseline	b = *trail;
+	double				r = detector_p0(dp, trail);
+
+	if (!(weight > 0) || !isfinite(weight) || !(r > 0 && r < 1) ||
+	    !isfinite(tod->errors) || !isfinite(tod->requests) ||
+	    tod->errors < 0 || tod->requests < 0 ||
+	    tod->errors > tod->requests)
+		return b;
+	b.errors = tod->errors + weight;
+	b.requests = tod->requests + weight / r;
+	if (b.errors > b.requests)
+		b.errors = b.requests;
+	return b;
+}
+
+int
+detector_seq_update(const struct detector_params *dp,
+    struct detector_seq *q, int64_t t, double n, double e,
+    const struct detector_baseline *b, double phi)
+{
+	double	 p0, k = dp->seq_ratio, x, cap;
+
+	if (k == 0 || b->learning || !isfinite(n) || !isfinite(e) ||
+	    n < 0 || e < 0)
+		return q->alarm;
+	n = round(n);
+	e = round(e);
+	p0 = detector_p0(dp, b);
+	if (n == 0 || e > n || !(p0 > 0 && p0 < 1))
+		return q->alarm;
+	x = e * log(k) - n * log1p((k - 1) * p0);
+	if (phi > 1 && isfinite(phi))
+		x /= phi;
+	if (dp->seq_steps > 0 && x > dp->seq_threshold / dp->seq_steps)
+		x = dp->seq_threshold / dp->seq_steps;
+	if (q->llr + x <= 0) {
+		detector_seq_init(q);
+		return 0;
+	}
+	if (q->periods == 0) {
+		q->since = t;
+		q->n = q->e = 0;
+	}
+	q->periods++;
+	q->n += n;
+	q->e += e;
+	q->llr += x;
+	cap = dp->seq_threshold + 2 * log(k);
+	if (q->llr > cap)
+		q->llr = cap;
+	/* hysteresis: in alarm until S falls 4 ln k below the cap */
+	q->alarm = q->llr >= dp->seq_threshold -
+	    (q->alarm ? 2 * log(k) : 0);
+	return q->alarm;
+}
+
+enum detector_verdict
+detector_judge_seq(const struct detector_params *dp,
+    const struct detector_seq *q, struct detector_judgement *j)
+{
+	if (dp->seq_ratio == 0)
+		return j->verdict;
+	j->llr = q->llr;
+	if (j->verdict == DETECTOR_ANOMALOUS || !q->alarm || q->periods == 0 ||
+	    !(q->n > 0) || !(j->p0 > 0 && j->p0 < 1))
+		return j->verdict;
+	j->verdict = DETECTOR_ANOMALOUS;
+	j->reason = DETECTOR_R_NONE;
+	j->test = DETECTOR_TEST_SEQUENTIAL;
+	j->confirmed = 1;
+	j->span = q->periods;
+	j->since = q->since;
+	j->n = q->n;
+	j->e = q->e;
+	j->rate = q->e / q->n;
+	j->log_pvalue = detector_binom_logsf(q->e, q->n, j->p0);
+	j->pvalue = exp(j->log_pvalue);
+	return j->verdict;
+}
+
+const char *
+detector_test_str(enum detector_test t)
+{
+	switch (t) {
+	case DETECTOR_TEST_NONE:
+		return "";
+	case DETECTOR_TEST_WINDOW:
+		return "window";
+	case DETECTOR_TEST_SEQUENTIAL:
+		return "sequential";
+	case DETECTOR_TEST_CEILING:
+		return "ceiling";
+	}
+	return "";
 }
 
 const char *
@@ -429,7 +585,8 @@ detector_step(const struct detector_params *dp, struct detector_alert *a,
 	case DETECTOR_ST_RESOLVED:
 	case DETECTOR_ST_PENDING:
 		if (v == DETECTOR_ANOMALOUS) {
-			if (a->anomalous_run >= dp->for_periods)
+			if (a->anomalous_run >= dp->for_periods ||
+			    (flags & DETECTOR_CONFIRMED))
 				return enter(a, DETECTOR_ST_FIRING, t,
 				    DETECTOR_TR_FIRING);
 			if (a->state != DETECTOR_ST_PENDING)

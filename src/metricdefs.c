@@ -8,26 +8,42 @@
 #include "config.h"
 #include "metricdefs.h"
 
-/* Lambda: Invocations for errors/throttles, UrlRequestCount for URLs. */
+/*
+ * Lambda: Invocations for errors/throttles, UrlRequestCount for URLs.
+ * Invocations leaves throttled requests out, so throttles are judged
+ * against Invocations + Throttles. RequestCount leaves out the requests
+ * the load balancer could not route to a target (its own 503s), so
+ * elb5xx is judged against at least its own count. Checked against the
+ * AWS metric pages: doc/design-notes.md, "Signals".
+ */
 static const struct metricdefs_signal metricdefs_table[] = {
-	{ CONFIG_WATCH_LAMBDA, -1, "errors", "Errors", "Invocations", 1 },
-	{ CONFIG_WATCH_LAMBDA, -1, "throttles", "Throttles", "Invocations", 1 },
-	{ CONFIG_WATCH_LAMBDA, -1, "4xx", "Url4xxCount", "UrlRequestCount", 2 },
-	{ CONFIG_WATCH_LAMBDA, -1, "5xx", "Url5xxCount", "UrlRequestCount", 2 },
-	{ CONFIG_WATCH_APIGW, 0, "5xx", "5XXError", "Count", 1 },
-	{ CONFIG_WATCH_APIGW, 0, "4xx", "4XXError", "Count", 1 },
-	{ CONFIG_WATCH_APIGW, 1, "5xx", "5xx", "Count", 1 },
-	{ CONFIG_WATCH_APIGW, 1, "4xx", "4xx", "Count", 1 },
+	{ CONFIG_WATCH_LAMBDA, -1, "errors", "Errors", "Invocations", 1,
+	  METRICDEFS_DEN },
+	{ CONFIG_WATCH_LAMBDA, -1, "throttles", "Throttles", "Invocations", 1,
+	  METRICDEFS_DEN_PLUS_NUM },
+	{ CONFIG_WATCH_LAMBDA, -1, "4xx", "Url4xxCount", "UrlRequestCount", 2,
+	  METRICDEFS_DEN },
+	{ CONFIG_WATCH_LAMBDA, -1, "5xx", "Url5xxCount", "UrlRequestCount", 2,
+	  METRICDEFS_DEN },
+	{ CONFIG_WATCH_APIGW, 0, "5xx", "5XXError", "Count", 1,
+	  METRICDEFS_DEN },
+	{ CONFIG_WATCH_APIGW, 0, "4xx", "4XXError", "Count", 1,
+	  METRICDEFS_DEN },
+	{ CONFIG_WATCH_APIGW, 1, "5xx", "5xx", "Count", 1, METRICDEFS_DEN },
+	{ CONFIG_WATCH_APIGW, 1, "4xx", "4xx", "Count", 1, METRICDEFS_DEN },
 	{ CONFIG_WATCH_ALB, -1, "4xx", "HTTPCode_Target_4XX_Count",
-	  "RequestCount", 1 },
+	  "RequestCount", 1, METRICDEFS_DEN },
 	{ CONFIG_WATCH_ALB, -1, "5xx", "HTTPCode_Target_5XX_Count",
-	  "RequestCount", 1 },
+	  "RequestCount", 1, METRICDEFS_DEN },
 	{ CONFIG_WATCH_ALB, -1, "elb5xx", "HTTPCode_ELB_5XX_Count",
-	  "RequestCount", 1 },
+	  "RequestCount", 1, METRICDEFS_DEN_AT_LEAST_NUM },
 	/* drop: requests against their own seasonal baseline (num = den) */
-	{ CONFIG_WATCH_LAMBDA, -1, "drop", "Invocations", "Invocations", 1 },
-	{ CONFIG_WATCH_APIGW, -1, "drop", "Count", "Count", 1 },
-	{ CONFIG_WATCH_ALB, -1, "drop", "RequestCount", "RequestCount", 1 },
+	{ CONFIG_WATCH_LAMBDA, -1, "drop", "Invocations", "Invocations", 1,
+	  METRICDEFS_DEN },
+	{ CONFIG_WATCH_APIGW, -1, "drop", "Count", "Count", 1,
+	  METRICDEFS_DEN },
+	{ CONFIG_WATCH_ALB, -1, "drop", "RequestCount", "RequestCount", 1,
+	  METRICDEFS_DEN },
 };
 #define METRICDEFS_N	(sizeof metricdefs_table / sizeof metricdefs_table[0])
 

@@ -153,6 +153,19 @@ email_alert(struct buf *b, const struct alert *a)
 			    sizeof line - strlen(line));
 			email_body_line(b, line);
 		}
+		if (a->trigger[0] != '\0') {
+			snprintf(line, sizeof line, "  test:        %s, "
+			    "%d period(s) from %s", a->trigger,
+			    a->span_periods, a->span_start > 0 ?
+			    util_format_rfc3339(a->span_start, t, sizeof t) :
+			    "?");
+			email_body_line(b, line);
+		}
+		if (isfinite(a->llr)) {
+			snprintf(line, sizeof line, "  log-likelihood ratio: "
+			    "%.3g", a->llr);
+			email_body_line(b, line);
+		}
 	}
 	snprintf(line, sizeof line, "  at:          %s",
 	    util_format_rfc3339(a->at, t, sizeof t));

@@ -119,13 +119,29 @@ slack_section(const struct alert *a)
 		slack_field(fields, "Rate", v);
 		fmt_pct(a->baseline, v, sizeof v);
 		slack_field(fields, "Baseline", v);
-		snprintf(v, sizeof v, "%lld", a->requests);
-		slack_field(fields, "Requests", v);
-		snprintf(v, sizeof v, "%lld", a->errors);
-		slack_field(fields, "Errors", v);
+		/* one field: with the why and the links, 10 is the cap */
+		snprintf(v, sizeof v, "%lld / %lld", a->errors, a->requests);
+		slack_field(fields, "Errors / requests", v);
 		if (isfinite(a->p_value)) {
 			snprintf(v, sizeof v, "%.3g", a->p_value);
 			slack_field(fields, "p-value", v);
+		}
+		if (a->trigger[0] != '\0') {
+			if (a->span_periods > 0 && a->span_start > 0)
+				snprintf(v, sizeof v, "%s, %d periods from %s",
+				    a->trigger, a->span_periods,
+				    util_format_rfc3339(a->span_start, t,
+				    sizeof t));
+			else if (a->span_periods > 0)
+				snprintf(v, sizeof v, "%s, %d periods",
+				    a->trigger, a->span_periods);
+			else
+				snprintf(v, sizeof v, "%s", a->trigger);
+			slack_field(fields, "Test", v);
+		}
+		if (isfinite(a->llr)) {
+			snprintf(v, sizeof v, "%.3g", a->llr);
+			slack_field(fields, "Log-likelihood ratio", v);
 		}
 	} else {
 		snprintf(v, sizeof v, "%.6g", a->value);

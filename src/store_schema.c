@@ -113,6 +113,14 @@ static const char *const migrations[STORE_SCHEMA_VERSION + 1] = {
 	"  comment TEXT NOT NULL DEFAULT '',"
 	"  at INTEGER NOT NULL) WITHOUT ROWID;"
 	"PRAGMA user_version = 4;",
+	/* 5: the sequential test's evidence per series (detector_seq). */
+	"CREATE TABLE seqstate ("
+	"  series INTEGER PRIMARY KEY REFERENCES series (id) ON DELETE CASCADE,"
+	"  llr REAL NOT NULL CHECK (llr >= 0),"
+	"  since INTEGER NOT NULL, periods INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL, errors INTEGER NOT NULL,"
+	"  alarm INTEGER NOT NULL CHECK (alarm IN (0, 1)));"
+	"PRAGMA user_version = 5;",
 };
 
 /* Runs a one-row integer query (a PRAGMA or count). */

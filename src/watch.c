@@ -27,7 +27,7 @@
 #include "xmalloc.h"
 
 static const struct metricdefs_signal metric_def = {
-	CONFIG_WATCH_METRIC, -1, "value", NULL, NULL, 0 };
+	CONFIG_WATCH_METRIC, -1, "value", NULL, NULL, 0, METRICDEFS_DEN };
 
 struct watch_listreq {
 	struct watch			*w;
@@ -437,6 +437,7 @@ watch_entity_carry(struct watch_entity *e, struct watch_entity *old)
 		e->series[i].why_lo = old->series[k].why_lo;
 		e->series[i].why_hi = old->series[k].why_hi;
 		old->series[k].rob = NULL;
+		e->series[i].seq = old->series[k].seq;
 	}
 }
 
@@ -636,6 +637,10 @@ watch_new(const struct config *cfg, const struct config_watch *cw,
 		w->dp.min_ratio = cw->min_ratio;
 		w->dp.alpha = cw->alpha;
 		w->dp.ceiling = cw->ceiling;
+		w->dp.seq_ratio = cw->seq_false_rate > 0 ? cw->seq_ratio : 0;
+		if (cw->seq_false_rate > 0)
+			w->dp.seq_threshold = detector_seq_threshold(
+			    cw->seq_false_rate, cw->period);
 	}
 	w->dp.for_periods = cw->for_periods;
 	w->dp.resolve_after = cw->resolve_after;
@@ -940,11 +945,12 @@ static int
 watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 {
 	struct store_alert	 sa;
+	struct store_seq	 sq;
 	struct watch_series	*s;
 	char			 key[STORE_NAME_MAX], val[256], rule[64];
 	long long		 b = 0, p = 0, t = 0;
 	double			 lo, hi;
-	int			 i, rc;
+	int			 i, k, rc;
 
 	for (i = 0; i < e->nseries; i++)
 		e->series[i].changed = 0;
@@ -977,6 +983,18 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 			s->st.last_period = sa.last_period;
 			s->last_value = sa.last_value;
 			s->last_baseline = sa.last_baseline;
+		}
+		detector_seq_init(&s->seq);
+		if ((k = store_seq_get(w->store, w->cw->name, e->name,
+		    s->def->signal, &sq)) == -1)
+			goto fail;
+		if (k == 1) {
+			s->seq.llr = sq.llr;
+			s->seq.since = sq.since;
+			s->seq.periods = (int)sq.periods;
+			s->seq.n = (double)sq.requests;
+			s->seq.e = (double)sq.errors;
+			s->seq.alarm = sq.alarm;
 		}
 		s->why_rule = NULL;
 		s->why_dirty = 0;

@@ -24,6 +24,10 @@
 #define WATCH_IDLE_AFTER	3600	/* no traffic this long: idle */
 #define WATCH_CATCHUP_MAX	(6 * 3600)	/* judge at most this far back */
 #define WATCH_LEARNING_HOURS	6
+#define WATCH_TOD_BAND		(3 * 3600)	/* the hour and both beside */
+#define WATCH_TOD_WEIGHT	20	/* errors' worth of the trailing rate */
+#define WATCH_DISP_MIN_EXPECTED	5	/* hours with fewer expected errors */
+#define WATCH_DISP_MIN_HOURS	6	/* are left out; at least these many */
 
 struct watch_series {
 	const struct metricdefs_signal *def;
@@ -39,6 +43,10 @@ struct watch_series {
 	const char	*why_rule;	/* of the last alert; NULL none */
 	double		 why_lo, why_hi;
 	int		 why_dirty;	/* to persist (meta "why:") */
+	struct detector_seq seq;	/* count watches */
+	int		 seq_changed;
+	enum detector_test last_test;	/* of the last anomalous period */
+	int		 last_span;
 };
 
 /*

@@ -96,6 +96,31 @@ judge_fill(const struct watch_data *d, long q, size_t count, double *v,
 }
 
 /*
+ * The requests of each slot from the two metrics (metricdefs_den): an
+ * error counted outside the request metric (a throttle, an ELB 503 with
+ * no target) is a request too, also in a period with no request metric.
+ */
+static void
+judge_requests(enum metricdefs_den mode, struct judge_buf *b)
+{
+	size_t	i;
+
+	if (mode == METRICDEFS_DEN)
+		return;
+	for (i = 0; i < b->count; i++) {
+		if (!b->he[i])
+			continue;
+		if (!b->hn[i])
+			b->n[i] = 0;
+		if (mode == METRICDEFS_DEN_PLUS_NUM)
+			b->n[i] += b->e[i];
+		else if (b->e[i] > b->n[i])
+			b->n[i] = b->e[i];
+		b->hn[i] = 1;
+	}
+}
+
+/*
  * The request (denominator) and error (numerator) counts of s over the
  * first count slots of d, as queried by q[]; judge_buf_free() frees them.
  */
@@ -110,6 +135,7 @@ judge_buf_load(struct judge_buf *b, const struct watch_data *d,
 	b->he = xcalloc(count, 1);
 	judge_fill(d, q[s->iden], count, b->n, b->hn);
 	judge_fill(d, q[s->inum], count, b->e, b->he);
+	judge_requests(s->def->denmode, b);
 }
 
 static void
@@ -152,6 +178,11 @@ judge_alert(struct watch *w, struct watch_entity *e, struct watch_series *s,
 		a.p_value = j->pvalue;
 		a.errors = llround(j->e);
 		a.requests = llround(j->n);
+		util_strlcpy(a.trigger, detector_test_str(j->test),
+		    sizeof a.trigger);
+		a.span_start = (time_t)j->since;
+		a.span_periods = j->test != DETECTOR_TEST_NONE ? j->span : 0;
+		a.llr = j->llr;
 	}
 	a.score = score;
 	alert_links_watch(&a, w->cw, w->region);
@@ -237,6 +268,59 @@ judge_due(const struct watch *w, const struct watch_series *s, int64_t p)
 	return p >= w->judge_from;
 }
 
+/*
+ * The overdispersion of the series' counts (detector_params.dispersion,
+ * the sequential test's phi): Pearson's statistic of the trailing hourly rollups against the trailing
+ * rate, per hour, over the hours expecting at least 5 errors (fewer make
+ * the statistic noisy; at low traffic the binomial noise dominates
+ * anyway). 1 with fewer than 6 such hours. Hour-to-hour drift counts in it
+ * too, as it should: the test sums periods over tens of minutes.
+ */
+static int
+judge_dispersion(struct watch *w, struct watch_entity *e,
+    struct watch_series *s, int64_t hour, const struct detector_baseline *bl,
+    double *phi)
+{
+	double	sum;
+	int64_t	hours;
+
+	*phi = 1;
+	if (bl->learning)
+		return 0;
+	if (store_rollup_dispersion(w->store, w->cw->name, e->name,
+	    s->def->signal, hour - w->cw->baseline, hour, detector_p0(&w->dp,
+	    bl), WATCH_DISP_MIN_EXPECTED, &sum, &hours) == -1)
+		return -1;
+	if (hours >= WATCH_DISP_MIN_HOURS && sum / (double)hours > 1)
+		*phi = sum / (double)hours;
+	return 0;
+}
+
+/*
+ * The time-of-day baseline of hour: the same hour and the ones beside it
+ * on the previous days of the baseline window, shrunk towards the
+ * trailing baseline *bl (detector_baseline_tod), which it replaces.
+ */
+static int
+judge_tod(struct watch *w, struct watch_entity *e, struct watch_series *s,
+    int64_t hour, struct detector_baseline *bl)
+{
+	struct store_window		win;
+	struct detector_baseline	tod;
+
+	if (w->cw->baseline < 2 * 86400)
+		return 0;
+	if (store_rollup_tod(w->store, w->cw->name, e->name, s->def->signal,
+	    hour - w->cw->baseline, hour - 86400 + WATCH_TOD_BAND - 3600,
+	    hour - 3600, WATCH_TOD_BAND, &win) == -1)
+		return -1;
+	tod.requests = (double)win.requests;
+	tod.errors = (double)win.errors;
+	tod.learning = bl->learning;
+	*bl = detector_baseline_tod(&w->dp, bl, &tod, WATCH_TOD_WEIGHT);
+	return 0;
+}
+
 static int
 judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
     struct alert_batch *batch, char *err, size_t errlen)
@@ -249,9 +333,11 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 	struct store_rollup		 r;
 	struct detector_baseline	 bl;
 	struct detector_judgement	 j;
+	struct detector_params		 sdp;
+	struct detector_seq		 q0;
 	enum detector_verdict		 v;
 	enum detector_transition	 tr;
-	double				 ns[64], es[64];
+	double				 ns[64], es[64], phi = 1;
 	int64_t				 P = cw->period, p, hour, cached = -1;
 	size_t				 i, k, k0, span;
 	int				 rc = -1, excess;
@@ -321,6 +407,15 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 			bl.errors = (double)win.errors;
 			bl.learning = win.hours < WATCH_LEARNING_HOURS;
 			cached = hour;
+			if (judge_dispersion(w, e, s, hour, &bl, &phi) == -1) {
+				judge_dberr(w, err, errlen);
+				goto done;
+			}
+			if (cw->time_of_day && judge_tod(w, e, s, hour,
+			    &bl) == -1) {
+				judge_dberr(w, err, errlen);
+				goto done;
+			}
 		}
 		memset(&j, 0, sizeof j);
 		j.rate = NAN;
@@ -334,8 +429,26 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 				ns[k - k0] = b.hn[k] ? b.n[k] : 0;
 				es[k - k0] = b.hn[k] ? b.e[k] : 0;
 			}
-			v = detector_judge_window(&w->dp, ns, es, i - k0 + 1,
+			sdp = w->dp;
+			sdp.dispersion = phi;
+			v = detector_judge_window(&sdp, ns, es, i - k0 + 1,
 			    &bl, &j);
+			j.since = p - (int64_t)(j.span - 1) * P;
+			/*
+			 * The sequential test: evidence over the periods
+			 * the window test did not act on (a spike the window
+			 * caught does not also hold the CUSUM up after it).
+			 */
+			if (!j.excess) {
+				q0 = s->seq;
+				detector_seq_update(&w->dp, &s->seq, p,
+				    b.n[i], b.e[i], &bl, phi);
+				if (q0.llr != s->seq.llr ||
+				    q0.periods != s->seq.periods ||
+				    q0.alarm != s->seq.alarm)
+					s->seq_changed = 1;
+			}
+			v = detector_judge_seq(&w->dp, &s->seq, &j);
 			w->stats.judged++;
 			excess = j.excess;
 		}
@@ -344,11 +457,15 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 			judge_dberr(w, err, errlen);
 			goto done;
 		}
-		tr = detector_step(&w->dp, &s->st, p, v, 0);
+		tr = detector_step(&w->dp, &s->st, p, v,
+		    v == DETECTOR_ANOMALOUS && j.confirmed ?
+		    DETECTOR_CONFIRMED : 0);
 		s->changed = 1;
 		if (v != DETECTOR_NOT_JUDGED) {
 			s->last_value = j.rate;
 			s->last_baseline = j.p0;
+			s->last_test = j.test;
+			s->last_span = j.span;
 		}
 		if (tr == DETECTOR_TR_FIRING || tr == DETECTOR_TR_REPEAT ||
 		    tr == DETECTOR_TR_RESOLVED)
@@ -838,6 +955,23 @@ done:
 	return rc;
 }
 
+/* The sequential test's state of s into the store. */
+static int
+judge_seq_put(struct watch *w, struct watch_entity *e, struct watch_series *s)
+{
+	struct store_seq	q;
+
+	q.llr = s->seq.llr;
+	q.since = s->seq.since;
+	q.periods = s->seq.periods;
+	q.requests = (int64_t)s->seq.n;
+	q.errors = (int64_t)s->seq.e;
+	q.alarm = s->seq.alarm;
+	s->seq_changed = 0;
+	return store_seq_put(w->store, w->cw->name, e->name, s->def->signal,
+	    &q);
+}
+
 static int
 judge_persist(struct watch *w, struct watch_entity *e, char *err,
     size_t errlen)
@@ -874,6 +1008,8 @@ judge_persist(struct watch *w, struct watch_entity *e, char *err,
 				return judge_dberr(w, err, errlen);
 			s->why_dirty = 0;
 		}
+		if (s->seq_changed && judge_seq_put(w, e, s) == -1)
+			return judge_dberr(w, err, errlen);
 	}
 	if (w->backtest)
 		return 0;
@@ -912,10 +1048,14 @@ judge_collect_open(struct watch *w)
 	w->open = NULL;
 	w->nopen = 0;
 	w->stats.pending = w->stats.firing = 0;
+	w->stats.llr_max = 0;
 	for (i = 0; i < w->nents; i++) {
 		e = w->ents[i];
 		for (k = 0; k < e->nseries; k++) {
 			s = &e->series[k];
+			if (w->cw->kind != CONFIG_WATCH_METRIC &&
+			    s->seq.llr > w->stats.llr_max)
+				w->stats.llr_max = s->seq.llr;
 			if (s->st.state != DETECTOR_ST_PENDING &&
 			    s->st.state != DETECTOR_ST_FIRING)
 				continue;
@@ -936,6 +1076,11 @@ judge_collect_open(struct watch *w)
 				o->band_lo = s->why_lo;
 				o->band_hi = s->why_hi;
 			}
+			util_strlcpy(o->trigger, detector_test_str(
+			    s->last_test), sizeof o->trigger);
+			o->span = s->last_span;
+			o->llr = w->cw->kind == CONFIG_WATCH_METRIC ? NAN :
+			    s->seq.llr;
 			if (o->firing)
 				w->stats.firing++;
 			else

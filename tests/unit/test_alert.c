@@ -860,6 +860,64 @@ test_metric_why(void)
 	freesink(em);
 }
 
+/* Why a count alert fired, in every rendering (issue 13). */
+static void
+test_why(void)
+{
+	struct config_sink	*sl = mksink("slack", CONFIG_SINK_SLACK);
+	struct config_sink	*em = mksink("mail", CONFIG_SINK_EMAIL);
+	struct sink_out		 o;
+	struct alert		 a, b;
+	cJSON			*j, *stored;
+	char			*js, line[512];
+
+	spike(&a, "orders");
+	js = alert_json(&a);
+	ok(js != NULL && strstr(js, "\"trigger\"") == NULL &&
+	    strstr(js, "\"llr\"") == NULL && strstr(js, "span_") == NULL,
+	    "why: an alert without a test has none of the new keys");
+	free(js);
+	util_strlcpy(a.trigger, "sequential", sizeof a.trigger);
+	a.span_start = 1793491200 - 34 * 60;
+	a.span_periods = 34;
+	a.llr = 10.25;
+	js = alert_json(&a);
+	ok(js != NULL && strstr(js, "\"trigger\":\"sequential\"") != NULL &&
+	    strstr(js, "\"span_start\":\"2026-10-31T23:26:00Z\"") != NULL &&
+	    strstr(js, "\"span_periods\":34") != NULL &&
+	    strstr(js, "\"llr\":10.25") != NULL &&
+	    strstr(js, "\"errors\":37") != NULL &&
+	    strstr(js, "\"p_value\":") != NULL,
+	    "why: JSON has trigger, span_start, span_periods, llr beside "
+	    "errors, requests and p_value");
+	j = cJSON_Parse(js);
+	ok(j != NULL && alert_from_cjson(j, &b) == 0 &&
+	    strcmp(b.trigger, "sequential") == 0 &&
+	    b.span_start == a.span_start && b.span_periods == 34 &&
+	    b.llr == 10.25, "why: the fields come back from the JSON");
+	cJSON_Delete(j);
+	free(js);
+	alert_summary(&a, line, sizeof line);
+	ok(strstr(line, "37/310, sequential over 34 periods)") != NULL,
+	    "why: the summary names the test and span");
+	stored = stored_many(&a, 1, 0);
+	if (render(&sink_slack_ops, sl, stored, &o) == 0)
+		ok(strstr(o.body.data, "sequential, 34 periods") != NULL &&
+		    strstr(o.body.data, "Log-likelihood ratio") != NULL &&
+		    strstr(o.body.data, "2026-10-31T23:26:00Z") != NULL,
+		    "why: Slack fields Test (with its start), Log-likelihood ratio");
+	sink_out_cleanup(&o);
+	if (render(&sink_email_ops, em, stored, &o) == 0)
+		ok(strstr(o.body.data, "test:        sequential, 34 period(s) "
+		    "from 2026-10-31T23:26:00Z") != NULL &&
+		    strstr(o.body.data, "log-likelihood ratio: 10.2") != NULL,
+		    "why: email lines test and log-likelihood ratio");
+	sink_out_cleanup(&o);
+	cJSON_Delete(stored);
+	freesink(sl);
+	freesink(em);
+}
+
 int
 main(void)
 {
@@ -876,6 +934,7 @@ main(void)
 	test_redaction();
 	test_dense();
 	test_metric_why();
+	test_why();
 	alert_cleanup();
 	rmdir(tmpdir);
 	return tap_done();

@@ -523,9 +523,34 @@ test_state(void)
 	    "too few requests", "reason name");
 }
 
+/* Overdispersion: the window's tail of e / d errors in n / d requests. */
+static void
+test_dispersion(void)
+{
+	struct detector_params		dp;
+	struct detector_baseline	b = { 990, 100000, 0 };
+	struct detector_judgement	j1, j4;
+
+	detector_params_default(&dp);
+	detector_judge(&dp, 400, 16, &b, &j1);
+	dp.dispersion = 4;
+	detector_judge(&dp, 400, 16, &b, &j4);
+	ok(j1.verdict == DETECTOR_ANOMALOUS && j4.verdict == DETECTOR_NORMAL,
+	    "dispersion 4: 16/400 against 1 %% is no longer anomalous");
+	is_num(j4.log_pvalue, detector_binom_logsf(4, 100, j4.p0), 1e-12,
+	    "dispersion 4: the tail of 4 in 100");
+	detector_judge(&dp, 400, 200, &b, &j4);
+	ok(j4.verdict == DETECTOR_ANOMALOUS,
+	    "dispersion 4: an outage (50 %%) still is");
+	dp.dispersion = 0.5;
+	detector_judge(&dp, 400, 16, &b, &j4);
+	ok(j4.log_pvalue == j1.log_pvalue, "dispersion below 1 counts as 1");
+}
+
 int
 main(void)
 {
+	test_dispersion();
 	test_binom();
 	test_judge();
 	test_window();
