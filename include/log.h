@@ -40,6 +40,12 @@ void	 fatal(const char *, ...) __attribute__((format(printf, 1, 2),
  */
 char	*log_escape(const char *, size_t, char *out, size_t outlen);
 /*
+ * Copies s into out as valid UTF-8 for a JSON string (which then escapes
+ * it): each byte of invalid UTF-8 becomes the text \xNN, the rest is kept;
+ * cut at a character boundary if out is short. Returns out.
+ */
+char	*log_utf8_text(const char *, size_t, char *out, size_t outlen);
+/*
  * A redacted preview of a secret: the first `keep` bytes (a fixed,
  * non-secret prefix such as "AKIA"), then '*', then the last 4 bytes only
  * when at least 12 bytes stay hidden. At most 24 '*'. Never more of the

@@ -106,7 +106,9 @@ scan_report(const struct scanner_finding *f, void *arg)
 			fatal("scan: out of memory");
 		cJSON_AddStringToObject(j, "type", "finding");
 		cJSON_AddStringToObject(j, "rule", f->rule);
-		cJSON_AddStringToObject(j, "path", o->path);
+		/* A file name is bytes: keep the JSON valid UTF-8. */
+		cJSON_AddStringToObject(j, "path", log_utf8_text(o->path,
+		    strlen(o->path), esc, sizeof esc));
 		cJSON_AddNumberToObject(j, "line", (double)line);
 		cJSON_AddNumberToObject(j, "column", (double)col);
 		cJSON_AddNumberToObject(j, "length", (double)f->length);

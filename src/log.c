@@ -160,6 +160,33 @@ truncated:
 }
 
 char *
+log_utf8_text(const char *s, size_t len, char *out, size_t outlen)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, o = 0, n;
+
+	if (outlen == 0)
+		return out;
+	while (i < len) {
+		if ((n = log_utf8_len(p + i, len - i)) == 0) {
+			if (o + 5 > outlen)
+				break;
+			snprintf(out + o, 5, "\\x%02x", p[i]);
+			o += 4;
+			i++;
+			continue;
+		}
+		if (o + n + 1 > outlen)
+			break;
+		memcpy(out + o, p + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+char *
 log_escape(const char *s, size_t len, char *out, size_t outlen)
 {
 	return log_escape_mode(s, len, out, outlen, 0);

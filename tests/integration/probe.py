@@ -10,7 +10,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cwgtest import Sim, Tap, clean_env, run, write, TESTS  # noqa: E402
+from cwgtest import CWGUARD, Sim, Tap, clean_env, run, write, TESTS  # noqa: E402
 
 T0 = 1767225600                     # 2026-01-01T00:00:00Z
 KEY = ('AKIDSIMBASIC0000001', 'simSecretBasic/0000000000000000000000001')
@@ -59,6 +59,24 @@ try:
          'truncate: one truncated GetMetricData reply is retried: OK',
          out + err + json.dumps(st.get('faults')))
     faults(None)
+
+    # 2. scan --format json: a non-UTF-8 file name is still valid JSON
+    src = os.path.join(TESTS, 'data', 'scanner', 'sample.log')
+    bad = os.path.join(d.encode(), b'log-\xff\xfe.txt')
+    with open(src, 'rb') as f, open(bad, 'wb') as g:
+        g.write(f.read())
+    p = subprocess.run([CWGUARD.encode(), b'--format', b'json', b'scan',
+                        bad], env=clean_env(), capture_output=True)
+    lines = p.stdout.splitlines()
+    try:
+        docs = [json.loads(x.decode('utf-8')) for x in lines]
+    except ValueError as e:
+        docs = None
+        why = str(e)
+    t.ok(docs and all('\\xff\\xfe' in j['path'] for j in docs
+                      if j.get('type') == 'finding'),
+         'scan json: a 0xFF file name is escaped as \\xNN, valid UTF-8',
+         why if docs is None else p.stdout[:300])
 finally:
     sim.stop()
     subprocess.run(['rm', '-rf', d])
