@@ -652,6 +652,29 @@ daemon_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	daemon_settle(d);
 }
 
+/*
+ * The errors of a config that did not load, one log record each: cause
+ * holds one "file:line: message" per line, and a record is one line.
+ */
+static void
+daemon_log_reload_errors(const char *path, const char *cause)
+{
+	const char	*p, *nl;
+	size_t		 n;
+
+	log_error("reload: %s is not valid, keeping the running config",
+	    path);
+	for (p = cause != NULL ? cause : ""; *p != '\0'; p = nl) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		n = (size_t)(nl - p);
+		if (n > 0)
+			log_error("reload: %.*s", (int)(n > 1000 ? 1000 : n), p);
+		if (*nl == '\n')
+			nl++;
+	}
+}
+
 /* Swaps the config in once nothing is in flight. */
 static void
 daemon_do_reload(struct daemon *d)
@@ -662,8 +685,7 @@ daemon_do_reload(struct daemon *d)
 	d->reload_wanted = 0;
 	if ((ncfg = config_load(d->ctx->config_path, &cause)) == NULL) {
 		d->reload_failures++;
-		log_error("reload: %s is not valid, keeping the running config: "
-		    "%s", d->ctx->config_path, cause != NULL ? cause : "?");
+		daemon_log_reload_errors(d->ctx->config_path, cause);
 		free(cause);
 		goto resume;
 	}

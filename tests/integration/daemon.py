@@ -212,6 +212,9 @@ try:
     lg = daemon_log()
     t.ok('keeping the running config' in lg and 'c.conf:' in lg,
          'the log says why, with file:line', lg[-1500:])
+    t.ok(not [x for x in lg.splitlines() if 'reload' in x and
+              x.rstrip().endswith('\\n')],
+         'the reload error lines end without a literal \\n', lg[-1500:])
     okn = metric(get('/metrics')[1], 'cwguard_cycles_total', source='app',
                  result='ok')
     t.ok(wait_for(lambda: (metric(get('/metrics')[1], 'cwguard_cycles_total',
