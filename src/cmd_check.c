@@ -287,6 +287,12 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 		free(cause);
 		goto unknown;
 	}
+	if (TAILQ_EMPTY(&cfg->watches) && TAILQ_EMPTY(&cfg->logs)) {
+		/* "OK - 0 sources" would hide a config that checks nothing. */
+		buf_printf(&msg, "%s watches nothing: no [watch] or [logs] "
+		    "section", ctx->config_path);
+		goto unknown;
+	}
 	if (ctx->verbosity == 0)
 		log_set_level(cfg->log_level < LOG_LEVEL_WARN ?
 		    LOG_LEVEL_WARN : cfg->log_level);

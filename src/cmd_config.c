@@ -97,6 +97,9 @@ config_check(struct cmd_ctx *ctx, int online)
 		free(cause);
 		return CMD_EX_CONFIG;
 	}
+	if (TAILQ_EMPTY(&cfg->watches) && TAILQ_EMPTY(&cfg->logs))
+		fprintf(stderr, "cwguard: config check: %s watches nothing: it "
+		    "has no [watch] or [logs] section\n", ctx->config_path);
 	if ((!online || !ctx->json) && config_print(cfg, stdout) == -1) {
 		fprintf(stderr, "cwguard: config check: cannot write the "
 		    "configuration to stdout\n");

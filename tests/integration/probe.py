@@ -77,6 +77,18 @@ try:
                       if j.get('type') == 'finding'),
          'scan json: a 0xFF file name is escaped as \\xNN, valid UTF-8',
          why if docs is None else p.stdout[:300])
+
+    # 3. a config that watches nothing: config check says so, check is
+    # UNKNOWN (exit 3), not "OK - 0 sources"
+    c = conf('empty', '[sink hook]\ntype = webhook\nurl = %s/hooks/x\n'
+             % sim.url, watch=False)
+    rc, out, err = run(['-c', c, 'config', 'check'], env())
+    t.ok(rc == 0 and 'watches nothing' in err,
+         'empty: config check says it watches nothing', out + err)
+    rc, out, err = check(c)
+    t.ok(rc == 3 and out.startswith('CWGUARD UNKNOWN - ') and
+         'watches nothing' in out, 'empty: check exits 3, watches nothing',
+         out + err)
 finally:
     sim.stop()
     subprocess.run(['rm', '-rf', d])
