@@ -233,6 +233,11 @@ util_parse_double(const char *s, double min, double max, double *out,
 		snprintf(err, errlen, "'%s' is not a number", s);
 		return -1;
 	}
+	/* Decimal only: strtod() also takes 0x10, 0x1p4, nan and inf. */
+	if (s[strspn(s, "0123456789.eE+-")] != '\0') {
+		snprintf(err, errlen, "'%s' is not a decimal number", s);
+		return -1;
+	}
 	d = strtod(s, &end);
 	if (errno != 0 || *end != '\0' || !isfinite(d)) {
 		snprintf(err, errlen, "'%s' is not a number", s);

@@ -220,6 +220,8 @@ test_errors(void)
 		  "dimensions = Foo\n", ":5: dimensions: dimension 'Foo' is not" },
 		{ "[aws]\nmax_concurrency = 65\n", ":2: max_concurrency: 65 is "
 		  "out of range (1..64)" },
+		{ "[watch w]\nkind = lambda\nfunctions = f\nmin_ratio = 0x10\n",
+		  ":4: min_ratio: '0x10' is not a decimal number" },
 		{ "[aws]\nrole_arn = arn:aws:iam::1234:role/x\n",
 		  ":2: role_arn: 'arn:aws:iam::1234:role/x' is not an IAM role" },
 		{ "[cwguard]\nmetrics_listen = 9464\n", ":2: metrics_listen: "
