@@ -389,6 +389,15 @@ store_open(const char *path, int flags, char *err, size_t errlen)
 		created = empty = 1;
 	} else if (store_check_header(path, &empty, err, errlen) == -1)
 		return NULL;
+	else if ((sb.st_mode & 077) != 0)
+		/*
+		 * Used, not refused (a refusal would stop a running install
+		 * on upgrade), but said: the file holds the fingerprint key.
+		 */
+		log_warn("state database %s is accessible to group/others "
+		    "(mode %04o): it holds the fingerprint key and finding "
+		    "previews; chmod 600 %s", path,
+		    (unsigned)(sb.st_mode & 07777), path);
 	if (empty && (flags & STORE_READONLY)) {
 		snprintf(err, errlen, "state database %s is empty (never "
 		    "initialised)", path);

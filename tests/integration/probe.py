@@ -89,6 +89,17 @@ try:
     t.ok(rc == 3 and out.startswith('CWGUARD UNKNOWN - ') and
          'watches nothing' in out, 'empty: check exits 3, watches nothing',
          out + err)
+
+    # 4. an existing state database readable by others: used, with a warning
+    c = conf('mode')
+    rc, out, err = check(c)
+    t.ok(rc == 0 and 'chmod 600' not in err, 'mode: a 0600 database: no '
+         'warning', out + err)
+    os.chmod(os.path.join(d, 'mode.db'), 0o644)
+    rc, out, err = check(c)
+    t.ok(rc == 0 and 'mode.db' in err and '0644' in err and
+         'chmod 600' in err, 'mode: a 0644 database: warned, named, used',
+         out + err)
 finally:
     sim.stop()
     subprocess.run(['rm', '-rf', d])
