@@ -11,12 +11,14 @@
  */
 #include "autoconf.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -235,12 +237,13 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 	struct buf		 msg;
 	const struct alert	*a;
 	char			**names = NULL, *cause = NULL, *nl, *js;
-	char			 err[1024];
+	char			 err[1024], pdir[1024], pdb[1100];
 	size_t			 nnames = 0, i;
 	time_t			 now;
 	int			 ch, dry = 0, status = CHECK_EX_UNKNOWN;
 
 	memset(&none, 0, sizeof none);
+	memset(&eo, 0, sizeof eo);
 	buf_init(&msg, 4096);
 	names = xcalloc(1, sizeof *names);
 	while ((ch = getopt_long(argc, argv, "nw:h", opts, NULL)) != -1) {
@@ -298,6 +301,16 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 		    LOG_LEVEL_WARN : cfg->log_level);
 	memset(&eo, 0, sizeof eo);
 	eo.lock_wait = CHECK_LOCK_WAIT;
+	if (dry && access(cfg->state, F_OK) == -1 && errno == ENOENT) {
+		/* A dry run creates nothing: no state yet, a private one. */
+		if (util_private_state("check", pdir, sizeof pdir, pdb,
+		    sizeof pdb, err, sizeof err) == -1) {
+			buf_printf(&msg, "dry run: %s", err);
+			goto unknown;
+		}
+		eo.state = pdb;
+		eo.lock_wait = -1;
+	}
 	if ((eng = engine_new(cfg, &eo, err, sizeof err)) == NULL) {
 		buf_printf(&msg, "%s", err);
 		goto unknown;
@@ -366,6 +379,8 @@ unknown:
 	    "failed", eng != NULL && report != NULL ? &run.res : &none);
 done:
 	engine_free(eng);
+	if (eo.state != NULL)
+		util_private_state_remove(pdir, pdb);
 	alert_batch_free(report);
 	config_free(cfg);
 	free(names);

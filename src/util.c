@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -377,4 +378,46 @@ util_monotonic(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int
+util_private_state(const char *what, char *dir, size_t dirlen, char *db,
+    size_t dblen, char *err, size_t errlen)
+{
+	const char	*tmp;
+
+	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	if ((size_t)snprintf(dir, dirlen, "%s/cwguard-%s.XXXXXX", tmp, what) >=
+	    dirlen || mkdtemp(dir) == NULL) {
+		snprintf(err, errlen, "cannot make a directory in %s: %s", tmp,
+		    strerror(errno));
+		return -1;
+	}
+	if ((size_t)snprintf(db, dblen, "%s/state.db", dir) >= dblen) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		(void)rmdir(dir);
+		return -1;
+	}
+	return 0;
+}
+
+void
+util_private_state_remove(const char *dir, const char *db)
+{
+	static const char *sfx[] = { "", "-wal", "-shm", "-journal", ".lock" };
+	char	 p[PATH_MAX];
+	size_t	 i;
+
+	for (i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		if ((size_t)snprintf(p, sizeof p, "%s%s", db, sfx[i]) >=
+		    sizeof p)
+			continue;
+		if (unlink(p) == -1 && errno != ENOENT)
+			fprintf(stderr, "cwguard: cannot remove %s: %s\n", p,
+			    strerror(errno));
+	}
+	if (rmdir(dir) == -1)
+		fprintf(stderr, "cwguard: cannot remove %s: %s\n", dir,
+		    strerror(errno));
 }

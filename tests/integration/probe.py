@@ -100,6 +100,14 @@ try:
     t.ok(rc == 0 and 'mode.db' in err and '0644' in err and
          'chmod 600' in err, 'mode: a 0644 database: warned, named, used',
          out + err)
+
+    # 5. check --dry-run creates no state database (nor its lock)
+    c = conf('dry')
+    rc, out, err = check(c, '--dry-run')
+    left = [f for f in os.listdir(d) if f.startswith('dry.db')]
+    t.ok(rc == 0 and '(dry run)' in out and not left,
+         'dry-run: a first dry run creates no state database', (out + err,
+                                                                 left))
 finally:
     sim.stop()
     subprocess.run(['rm', '-rf', d])
