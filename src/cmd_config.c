@@ -15,6 +15,7 @@
 #include "config.h"
 #include "cost.h"
 #include "iampolicy.h"
+#include "scanner.h"
 
 static const char config_usage[] =
     "usage: cwguard config check [--online]\n"
@@ -81,6 +82,38 @@ config_sub_help(size_t i, int argc, char **argv, int *online)
 }
 
 /*
+ * The [logs] rules files: read and compiled as a logs source would, so
+ * that a missing or broken one fails config check, not the first cycle.
+ * Returns the number of bad ones (each said on stderr).
+ */
+static int
+config_check_rules(const struct config *cfg)
+{
+	const struct config_logs	*cl;
+	struct scanner_rules		*rules;
+	struct scanner			*sc;
+	char				 err[1024];
+	int				 bad = 0;
+
+	TAILQ_FOREACH(cl, &cfg->logs, entry) {
+		if (cl->rules == NULL)
+			continue;
+		sc = NULL;
+		if ((rules = scanner_rules_load(cl->rules, err,
+		    sizeof err)) != NULL)
+			sc = scanner_new(rules, err, sizeof err);
+		scanner_rules_free(rules);
+		if (sc == NULL) {
+			fprintf(stderr, "%s:%d: [logs %s] rules: %s\n",
+			    cfg->path, cl->line, cl->name, err);
+			bad++;
+		}
+		scanner_free(sc);
+	}
+	return bad;
+}
+
+/*
  * Offline: load and print the effective config. --online then hands the
  * valid config to cmd_config_online() (the AWS layer), which reports on
  * stdout; with --format json only its JSON object is printed.
@@ -95,6 +128,10 @@ config_check(struct cmd_ctx *ctx, int online)
 	if ((cfg = config_load(ctx->config_path, &cause)) == NULL) {
 		fputs(cause, stderr);
 		free(cause);
+		return CMD_EX_CONFIG;
+	}
+	if (config_check_rules(cfg) > 0) {
+		config_free(cfg);
 		return CMD_EX_CONFIG;
 	}
 	if (TAILQ_EMPTY(&cfg->watches) && TAILQ_EMPTY(&cfg->logs))

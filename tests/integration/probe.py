@@ -108,6 +108,22 @@ try:
     t.ok(rc == 0 and '(dry run)' in out and not left,
          'dry-run: a first dry run creates no state database', (out + err,
                                                                  left))
+
+    # 6. a missing or uncompilable [logs] rules file fails config check
+    good = write(os.path.join(d, 'good.rules'),
+                 '[rule a]\nkeywords = itk_\npattern = (itk_[a-z]{8})\n')
+    broken = write(os.path.join(d, 'bad.rules'),
+                   '[rule a]\nkeywords = a\npattern = (oops\n')
+    for name, path, want in (('good', good, 0), ('missing',
+                             os.path.join(d, 'nosuch.rules'), 78),
+                             ('broken', broken, 78)):
+        c = conf('rules-' + name, '[logs app]\nlog_groups = /aws/x\n'
+                 'rules = %s\n' % path, watch=False)
+        rc, out, err = run(['-c', c, 'config', 'check'], env())
+        t.ok(rc == want and (want == 0 or (
+            'rules-%s.conf:' % name in err and os.path.basename(path) in err)),
+            'rules: %s rules file: config check exits %d, names it' %
+            (name, want), out + err)
 finally:
     sim.stop()
     subprocess.run(['rm', '-rf', d])
