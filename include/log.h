@@ -21,6 +21,8 @@ void	 log_init(enum log_level, int json);
 void	 log_set_level(enum log_level);
 enum log_level log_get_level(void);
 void	 log_set_json(int);
+/* 1 when stderr is systemd's journal stream ($JOURNAL_STREAM). */
+int	 log_journal_detect(void);
 /* "debug", "info", "warn", "error": 0 or -1. */
 int	 log_level_parse(const char *, enum log_level *);
 const char *log_level_name(enum log_level);
