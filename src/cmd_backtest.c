@@ -265,7 +265,7 @@ cmd_backtest(struct cmd_ctx *ctx, int argc, char **argv)
 		free(names);
 		return CMD_EX_USAGE;
 	}
-	if ((cfg = config_load(ctx->config_path, &cause)) == NULL) {
+	if ((cfg = cmd_config_load(ctx, &cause)) == NULL) {
 		fprintf(stderr, "%s", cause != NULL ? cause : "");
 		fprintf(stderr, "cwguard: backtest: the config is invalid\n");
 		free(cause);

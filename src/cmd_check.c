@@ -502,7 +502,7 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 		buf_printf(&msg, "CWGUARD_NOW: %s", err);
 		goto unknown;
 	}
-	if ((cfg = config_load(ctx->config_path, &cause)) == NULL) {
+	if ((cfg = cmd_config_load(ctx, &cause)) == NULL) {
 		fprintf(stderr, "%s", cause != NULL ? cause : "");
 		if (cause != NULL && (nl = strchr(cause, '\n')) != NULL)
 			*nl = '\0';

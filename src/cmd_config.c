@@ -15,7 +15,18 @@
 #include "config.h"
 #include "cost.h"
 #include "iampolicy.h"
+#include "log.h"
 #include "scanner.h"
+
+struct config *
+cmd_config_load(const struct cmd_ctx *ctx, char **cause)
+{
+	struct config	*cfg;
+
+	if ((cfg = config_load(ctx->config_path, cause)) != NULL)
+		log_set_json(cfg->log_format == CONFIG_LOG_JSON);
+	return cfg;
+}
 
 static const char config_usage[] =
     "usage: cwguard config check [--online]\n"
@@ -125,7 +136,7 @@ config_check(struct cmd_ctx *ctx, int online)
 	char		*cause = NULL;
 	int		 rc = CMD_EX_OK;
 
-	if ((cfg = config_load(ctx->config_path, &cause)) == NULL) {
+	if ((cfg = cmd_config_load(ctx, &cause)) == NULL) {
 		fputs(cause, stderr);
 		free(cause);
 		return CMD_EX_CONFIG;
@@ -137,7 +148,8 @@ config_check(struct cmd_ctx *ctx, int online)
 	if (TAILQ_EMPTY(&cfg->watches) && TAILQ_EMPTY(&cfg->logs))
 		fprintf(stderr, "cwguard: config check: %s watches nothing: it "
 		    "has no [watch] or [logs] section\n", ctx->config_path);
-	if ((!online || !ctx->json) && config_print(cfg, stdout) == -1) {
+	if (!online && ctx->json ? config_print_json(cfg, stdout) == -1 :
+	    (!online || !ctx->json) && config_print(cfg, stdout) == -1) {
 		fprintf(stderr, "cwguard: config check: cannot write the "
 		    "configuration to stdout\n");
 		rc = CMD_EX_SOFTWARE;

@@ -66,7 +66,7 @@ scan_fingerprint_key(const struct cmd_ctx *ctx, unsigned char key[32])
 
 	if (ctx->config_path != NULL &&
 	    access(ctx->config_path, R_OK) == 0 &&
-	    (cfg = config_load(ctx->config_path, &cause)) != NULL) {
+	    (cfg = cmd_config_load(ctx, &cause)) != NULL) {
 		st = store_open(cfg->state, STORE_READONLY, err, sizeof err);
 		if (st == NULL)
 			log_debug("scan: no installation key (%s)", err);

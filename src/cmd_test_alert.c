@@ -157,7 +157,7 @@ cmd_test_alert(struct cmd_ctx *ctx, int argc, char **argv)
 			return CMD_EX_USAGE;
 		}
 	}
-	if ((cfg = config_load(ctx->config_path, &cause)) == NULL) {
+	if ((cfg = cmd_config_load(ctx, &cause)) == NULL) {
 		fprintf(stderr, "%s", cause != NULL ? cause : "config error\n");
 		free(cause);
 		return CMD_EX_CONFIG;

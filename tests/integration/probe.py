@@ -124,6 +124,37 @@ try:
             'rules-%s.conf:' % name in err and os.path.basename(path) in err)),
             'rules: %s rules file: config check exits %d, names it' %
             (name, want), out + err)
+
+    # 7. log_format = json applies to every command; --format json
+    # config check prints JSON lines
+    c = write(os.path.join(d, 'json.conf'),
+              '[cwguard]\nstate = %s/json.db\nlog_format = json\n'
+              '[aws]\nregion = us-east-1\n[watch fns]\nkind = lambda\n'
+              'functions = *\n[sink hook]\ntype = webhook\n'
+              'url = %s/hooks/json\n' % (d, sim.url))
+    sim.ctl('POST', 'clock', {'now': T0 + 1200})
+    for args in (['check'], ['test-alert'], ['config', 'check', '--online']):
+        rc, out, err = run(['-v', '-c', c] + args, env())
+        bad = []
+        for x in err.splitlines():
+            try:
+                json.loads(x)
+            except ValueError:
+                bad.append(x)
+        t.ok(err and not bad, 'log_format json: every stderr line of -v %s '
+             'is JSON' % ' '.join(args), '\n'.join(bad[:5]) or err[:300])
+    rc, out, err = run(['--format', 'json', '-c', c, 'config', 'check'],
+                       env())
+    try:
+        docs = [json.loads(x) for x in out.splitlines()]
+    except ValueError:
+        docs = []
+    sec = {(j.get('section'), j.get('name')): j.get('keys', {})
+           for j in docs if j.get('type') == 'config'}
+    t.ok(rc == 0 and sec.get(('watch', 'fns'), {}).get('kind') == 'lambda'
+         and sec.get(('cwguard', None), {}).get('log_format') == 'json' and
+         ('sink', 'hook') in sec,
+         '--format json config check: one JSON object per section', out)
 finally:
     sim.stop()
     subprocess.run(['rm', '-rf', d])
