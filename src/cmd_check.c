@@ -511,10 +511,14 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 		free(cause);
 		goto unknown;
 	}
-	if (TAILQ_EMPTY(&cfg->watches) && TAILQ_EMPTY(&cfg->logs)) {
-		/* "OK - 0 sources" would hide a config that checks nothing. */
-		buf_printf(&msg, "%s watches nothing: no [watch] or [logs] "
-		    "section", ctx->config_path);
+	if (TAILQ_EMPTY(&cfg->watches) && TAILQ_EMPTY(&cfg->logs) &&
+	    TAILQ_EMPTY(&cfg->sinks)) {
+		/*
+		 * "OK - 0 sources" would hide a config that checks nothing.
+		 * (Sinks alone: check still delivers what the outbox holds.)
+		 */
+		buf_printf(&msg, "%s watches nothing: no [watch], [logs] or "
+		    "[sink] section", ctx->config_path);
 		goto unknown;
 	}
 	if (ctx->verbosity == 0)

@@ -86,9 +86,13 @@ try:
     t.ok(rc == 0 and 'watches nothing' in err,
          'empty: config check says it watches nothing', out + err)
     rc, out, err = check(c)
-    t.ok(rc == 3 and out.startswith('CWGUARD UNKNOWN - ') and
-         'watches nothing' in out, 'empty: check exits 3, watches nothing',
+    t.ok(rc == 0, 'empty: check with sinks only delivers the outbox: OK',
          out + err)
+    c = conf('none', watch=False)
+    rc, out, err = check(c)
+    t.ok(rc == 3 and out.startswith('CWGUARD UNKNOWN - ') and
+         'watches nothing' in out, 'empty: no watch, logs or sink: check '
+         'exits 3, watches nothing', out + err)
 
     # 4. an existing state database readable by others: used, with a warning
     c = conf('mode')
