@@ -240,6 +240,9 @@ test_errors(void)
 		  "123456789012:q\n", ":3: topic_arn:" },
 		{ "[sink s]\ntype = slack\n", ":1: missing required key 'url' "
 		  "for type = slack" },
+		{ "[sink s]\ntype = email\nsmtp_url = smtps://m.example.com\n"
+		  "from = cw <cw@example.com\nto = a@example.com\n",
+		  ":4: from: 'cw <cw@example.com' is not a sender" },
 		{ "[sink s]\ntype = slack\nurl = http://hooks.example.com/x\n",
 		  ":3: url: must be an https:// URL" },
 		{ "[sink s]\ntype = email\nsmtp_url = http://x\nfrom = a@b\n"
