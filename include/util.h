@@ -30,6 +30,20 @@ int	 util_data_now(time_t wall, time_t *, char *err, size_t errlen);
  * (dir/state.db) to db. 0, or -1 with err. util_private_state_remove()
  * removes the database, what SQLite made beside it and the directory.
  */
+/*
+ * Strict standard base64 (RFC 4648 section 4, padding required, no white
+ * space) of s[0..len) into out: 0 with *n bytes, or -1 (not base64, or
+ * longer than outlen).
+ */
+int	 util_base64_decode(const char *s, size_t len, unsigned char *out,
+	    size_t outlen, size_t *n);
+/*
+ * A Standard Webhooks signing key as the reference libraries read it: an
+ * optional "whsec_" prefix stripped, the rest base64-decoded. 0 with *n
+ * key bytes in out, or -1 (empty, not base64, or too long).
+ */
+int	 util_webhook_key(const char *key, unsigned char *out, size_t outlen,
+	    size_t *n);
 int	 util_private_state(const char *what, char *dir, size_t dirlen,
 	    char *db, size_t dblen, char *err, size_t errlen);
 void	 util_private_state_remove(const char *dir, const char *db);

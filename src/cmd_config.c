@@ -145,15 +145,17 @@ config_check(struct cmd_ctx *ctx, int online)
 		config_free(cfg);
 		return CMD_EX_CONFIG;
 	}
-	if (TAILQ_EMPTY(&cfg->watches) && TAILQ_EMPTY(&cfg->logs))
-		fprintf(stderr, "cwguard: config check: %s watches nothing: it "
-		    "has no [watch] or [logs] section\n", ctx->config_path);
 	if (!online && ctx->json ? config_print_json(cfg, stdout) == -1 :
 	    (!online || !ctx->json) && config_print(cfg, stdout) == -1) {
 		fprintf(stderr, "cwguard: config check: cannot write the "
 		    "configuration to stdout\n");
 		rc = CMD_EX_SOFTWARE;
 	}
+	/* Valid, but says so: check is UNKNOWN on such a config. */
+	if (rc == CMD_EX_OK && !ctx->json && TAILQ_EMPTY(&cfg->watches) &&
+	    TAILQ_EMPTY(&cfg->logs))
+		printf("\n; this configuration watches nothing: no [watch] or "
+		    "[logs] section\n");
 	if (rc == CMD_EX_OK && online) {
 		if (!ctx->json)
 			fputs("\n; online checks\n", stdout);

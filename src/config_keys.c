@@ -283,6 +283,22 @@ check_email_from(const char *s, char *err, size_t errlen)
 	return check_email(addr, err, errlen);
 }
 
+/* A Standard Webhooks key; its value is never echoed. */
+static int
+check_hmac_key(const char *s, char *err, size_t errlen)
+{
+	unsigned char	k[512];
+	size_t		n;
+	int		rc;
+
+	rc = util_webhook_key(s, k, sizeof k, &n);
+	util_wipe(k, sizeof k);
+	if (rc == -1)
+		snprintf(err, errlen, "not a Standard Webhooks key (base64 of "
+		    "at most %zu bytes, optionally prefixed whsec_)", sizeof k);
+	return rc;
+}
+
 /* The value of a secret is never echoed by the URL checks below. */
 static int
 check_https_url(const char *s, char *err, size_t errlen)
@@ -489,7 +505,7 @@ static const struct config_key keys[] = {
 	  S_SNS, S_SNS, NULL, 0, 0, 0, SK(topic_arn), check_topic_arn,
 	  "SNS topic published to" },
 	{ CONFIG_SECTION_SINK, "hmac_key", CONFIG_TYPE_SECRET, NULL,
-	  S_WEBHOOK, 0, NULL, 0, 0, 0, SK(hmac_key), NULL,
+	  S_WEBHOOK, 0, NULL, 0, 0, 0, SK(hmac_key), check_hmac_key,
 	  "Standard Webhooks signing key (secret)" },
 	{ CONFIG_SECTION_SINK, "header", CONFIG_TYPE_HEADER, NULL,
 	  S_WEBHOOK, 0, NULL, 0, 0, CONFIG_KEY_REPEAT, SK(headers), NULL,

@@ -421,3 +421,65 @@ util_private_state_remove(const char *dir, const char *db)
 		fprintf(stderr, "cwguard: cannot remove %s: %s\n", dir,
 		    strerror(errno));
 }
+
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
+util_base64_decode(const char *s, size_t len, unsigned char *out,
+    size_t outlen, size_t *n)
+{
+	size_t		 i, o = 0, pad = 0;
+	unsigned long	 acc;
+	int		 v[4], k;
+
+	if (len % 4 != 0)
+		return -1;
+	for (i = 0; i < len; i += 4) {
+		acc = 0;
+		for (k = 0; k < 4; k++) {
+			if (s[i + k] == '=' && i + 4 == len && k >= 2 &&
+			    (k == 3 || s[i + 3] == '=')) {
+				v[k] = 0;
+				pad++;
+			} else if ((v[k] = b64_value((unsigned char)s[i + k])) ==
+			    -1)
+				return -1;
+			acc = acc << 6 | (unsigned long)v[k];
+		}
+		if (o + 3 - pad > outlen)
+			return -1;
+		out[o++] = (unsigned char)(acc >> 16);
+		if (pad < 2)
+			out[o++] = (unsigned char)(acc >> 8);
+		if (pad < 1)
+			out[o++] = (unsigned char)acc;
+	}
+	*n = o;
+	return 0;
+}
+
+int
+util_webhook_key(const char *key, unsigned char *out, size_t outlen,
+    size_t *n)
+{
+	if (strncmp(key, "whsec_", 6) == 0)
+		key += 6;
+	if (*key == '\0' || util_base64_decode(key, strlen(key), out, outlen,
+	    n) == -1 || *n == 0)
+		return -1;
+	return 0;
+}

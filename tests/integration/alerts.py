@@ -73,7 +73,7 @@ rate_limit = 1000
 [sink slow]
 type = webhook
 url = {hook}slow
-hmac_key = plain-key-for-slow
+hmac_key = cGxhaW4ta2V5LWZvci1zbG93
 [sink slack400]
 type = slack
 url = {hook}slack400

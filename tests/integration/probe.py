@@ -83,7 +83,7 @@ try:
     c = conf('empty', '[sink hook]\ntype = webhook\nurl = %s/hooks/x\n'
              % sim.url, watch=False)
     rc, out, err = run(['-c', c, 'config', 'check'], env())
-    t.ok(rc == 0 and 'watches nothing' in err,
+    t.ok(rc == 0 and 'watches nothing' in out,
          'empty: config check says it watches nothing', out + err)
     rc, out, err = check(c)
     t.ok(rc == 0, 'empty: check with sinks only delivers the outbox: OK',

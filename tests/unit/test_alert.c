@@ -483,6 +483,14 @@ test_webhook(void)
 	    "webhook: Standard Webhooks known vector");
 	ok(sink_webhook_signature("whsec_!!!!", "a", 1, "b", 1, sig,
 	    sizeof sig) == -1, "webhook: bad whsec_ key refused");
+	/* As the reference libraries: no prefix, still base64. */
+	ok(sink_webhook_signature("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+	    "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+	    "{\"test\": 2432232314}", 20, sig, sizeof sig) == 0 &&
+	    strcmp(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=") ==
+	    0, "webhook: a key without whsec_ is base64-decoded too");
+	ok(sink_webhook_signature("plain-key", "a", 1, "b", 1, sig,
+	    sizeof sig) == -1, "webhook: a key that is not base64 is refused");
 
 	s->hmac_key.source = CONFIG_SECRET_LITERAL;
 	s->hmac_key.value = xstrdup("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
