@@ -210,6 +210,15 @@ aws_creds_new(struct http *http, const struct aws_creds_options *o,
 	if (aws_profile_load(cpath, fpath, name, &c->profile, err, errlen) ==
 	    -1)
 		goto fail;
+	/* As botocore: a profile named (config, AWS_PROFILE) must exist. */
+	if (!c->profile.found && strcmp(name, "default") != 0) {
+		snprintf(err, errlen, "AWS profile '%s'%s not found in %s or "
+		    "%s", name, explicit_profile ? "" : " (AWS_PROFILE or "
+		    "AWS_DEFAULT_PROFILE)", fpath != NULL ? fpath :
+		    "~/.aws/config", cpath != NULL ? cpath :
+		    "~/.aws/credentials");
+		goto fail;
+	}
 	region = aws_endpoint_region(o->region, c->profile.region);
 	c->region = region != NULL ? xstrdup(region) : NULL;
 	c->session_name = o->session_name != NULL ?
