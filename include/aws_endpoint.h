@@ -17,6 +17,8 @@ enum aws_service {
 	AWS_SVC_SECRETSMANAGER,
 	AWS_SVC_LAMBDA,
 	AWS_SVC_IAM,
+	AWS_SVC_SSO,		/* IAM Identity Center portal (unsigned) */
+	AWS_SVC_SSO_OIDC,	/* its OIDC token endpoint (unsigned) */
 	AWS_SVC_COUNT
 };
 

@@ -32,6 +32,10 @@ static const struct aws_service_info aws_services[AWS_SVC_COUNT] = {
 	[AWS_SVC_IAM] = { "iam", "IAM", "iam", "iam", AWS_PROTO_QUERY, NULL,
 	    "application/x-www-form-urlencoded; charset=utf-8", "2010-05-08",
 	    1 },
+	[AWS_SVC_SSO] = { "sso", "SSO", "awsssoportal", "portal.sso",
+	    AWS_PROTO_REST_JSON, NULL, "application/json", "2019-06-10", 0 },
+	[AWS_SVC_SSO_OIDC] = { "sso-oidc", "SSO_OIDC", "sso-oauth", "oidc",
+	    AWS_PROTO_REST_JSON, NULL, "application/json", "2019-06-10", 0 },
 };
 
 const struct aws_service_info *

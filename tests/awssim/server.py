@@ -6,7 +6,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import (cloudwatch, creds, iam, lambda_, logs, proto, secretsmanager,
-               sns, sts)
+               sns, sso, sts)
 from .proto import ApiError
 from .sigv4 import AuthFail, scope_service, verify
 from .state import THROTTLE
@@ -155,6 +155,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.hook(method, path, body)
             if path.startswith('/latest/'):
                 return self.simple(method, 'imds', path, body, creds.imds)
+            if path in ('/federation/credentials', '/token'):
+                return sso.handle(self, method, path, query, body)
             if creds.is_ecs_path(self.state, path):
                 return self.simple(method, 'ecs', path, body, creds.ecs)
             return self.aws(method, path, query, body)
