@@ -262,6 +262,20 @@ scan_usage(FILE *fp)
 	fprintf(fp, "usage: cwguard scan [--rules FILE] [PATH...|-]\n");
 }
 
+static void
+scan_help(void)
+{
+	scan_usage(stdout);
+	fputs("\nScan local files, or standard input (- or no PATH), for "
+	    "leaked secrets with\nthe built-in rules. Each finding is one "
+	    "line, PATH:LINE:COLUMN: RULE REDACTED\n(with --format json one "
+	    "object per finding); the secret itself is never\nprinted. "
+	    "Exit 0 when nothing is found, 1 when secrets are found, 2 on an\n"
+	    "error (the scan is incomplete).\n"
+	    "  -r, --rules FILE  extra rules and allowlist (the [logs] rules "
+	    "format)\n", stdout);
+}
+
 int
 cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -285,7 +299,7 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 			rules_path = optarg;
 			break;
 		case 'h':
-			scan_usage(stdout);
+			scan_help();
 			return CMD_EX_OK;
 		default:
 			scan_usage(stderr);
