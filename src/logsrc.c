@@ -136,6 +136,7 @@ static void	resolve_next(struct logsrc *);
 static void	pump(struct logsrc *);
 static void	task_start(struct task *);
 static void	task_end(struct task *);
+static size_t	keep_and_split(struct task *, const struct logsrc_results *);
 static void	cycle_finish(struct logsrc *);
 static void	plan(struct logsrc *);
 
@@ -859,6 +860,7 @@ results_reply(struct task *t, const struct aws_result *r)
 	struct logsrc_results	 res;
 	struct task		*a, *b;
 	int64_t			 mid;
+	size_t			 kept;
 	char			 e[600];
 
 	if (!r->ok) {
@@ -898,7 +900,11 @@ results_reply(struct task *t, const struct aws_result *r)
 	}
 	ls->stats.bytes_scanned += res.bytes_scanned;
 	ls->bytes += res.bytes_scanned;
-	if (res.nrows >= (size_t)ls->limit || res.more) {
+	if ((res.nrows >= (size_t)ls->limit || res.more) &&
+	    (kept = keep_and_split(t, &res)) > 0) {
+		/* The seconds before the last row's are complete: kept. */
+		res.nrows = kept;
+	} else if (res.nrows >= (size_t)ls->limit || res.more) {
 		if (logsrc_window_split(t->start, t->end, &mid) == 0) {
 			/* Full: both halves again, oldest first. */
 			ls->stats.splits++;
@@ -928,6 +934,62 @@ stop:
 	if (t->query_id != NULL)
 		stop_query(ls->aws, t->query_id);
 	task_end(t);
+}
+
+/*
+ * A full reply (the limit reached) of a query sorted by @timestamp holds
+ * every row of the seconds before its last row's. Rather than halving the
+ * window and scanning all of it again at every level (about 5 times the
+ * bytes for ten times the limit), those rows are kept and only the rest
+ * of the window, [last second, end], is queried again, cut into pieces
+ * that the rows seen so far say hold about 3/4 of the limit each. Returns
+ * the number of rows to keep (the rest are queued, oldest first), or 0
+ * when the rows all fall in the first second (then halving it is).
+ */
+static size_t
+keep_and_split(struct task *t, const struct logsrc_results *res)
+{
+	struct logsrc	*ls = t->ls;
+	struct task	*piece, *after = NULL;
+	int64_t		 last, span, rest, from, to;
+	double		 rate, want;
+	size_t		 kept, n, i;
+
+	if (res->nrows == 0)
+		return 0;
+	last = res->rows[res->nrows - 1].ts_ms / 1000;
+	if (last <= t->start || last > t->end)
+		return 0;
+	for (kept = res->nrows; kept > 0 &&
+	    res->rows[kept - 1].ts_ms / 1000 >= last; kept--)
+		;
+	if (kept == 0)
+		return 0;
+	span = last - t->start;
+	rest = t->end - last + 1;
+	rate = (double)kept / (double)span;
+	want = rate * (double)rest / (0.75 * (double)ls->limit);
+	n = want < 1 ? 1 : want > 64 ? 64 : (size_t)want + 1;
+	if ((int64_t)n > rest)
+		n = (size_t)rest;
+	ls->stats.splits++;
+	log_debug("logs %s: %zu rows in [%lld, %lld]: %zu kept, the rest "
+	    "in %zu queries", ls->cfg->name, res->nrows, (long long)t->start,
+	    (long long)t->end, kept, n);
+	for (i = 0; i < n; i++) {
+		from = last + (int64_t)((double)rest * (double)i / (double)n);
+		to = i + 1 == n ? t->end : last + (int64_t)((double)rest *
+		    (double)(i + 1) / (double)n) - 1;
+		if (to < from)
+			continue;
+		piece = task_new(ls, t->first, t->ngroups, from, to);
+		if (after == NULL)
+			TAILQ_INSERT_HEAD(&ls->queue, piece, entry);
+		else
+			TAILQ_INSERT_AFTER(&ls->queue, after, piece, entry);
+		after = piece;
+	}
+	return kept;
 }
 
 /* Starts queued tasks up to the parallel cap; finishes when all are done. */
