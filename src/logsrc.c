@@ -128,6 +128,7 @@ struct logsrc {
 	int			 failed;
 	char			 error[256];
 	double			 bytes;		/* this cycle */
+	long long		 cycle_rows;	/* rows returned this cycle */
 	struct calls		 calls;
 	ev_timer		 kick;		/* starts a cycle from the loop */
 };
@@ -762,6 +763,12 @@ store_cycle_end(struct logsrc *ls)
 		    store_ptr_prune(ls->store, ls->source,
 		    ls->end + 1 - ls->cfg->overlap, NULL) == -1)
 			return -1;
+		/* The density plan() cuts the next window by. */
+		snprintf(key, sizeof key, "%s:rows_per_second", ls->source);
+		snprintf(v, sizeof v, "%.6g", (double)ls->cycle_rows /
+		    (double)(ls->end - ls->start + 1));
+		if (store_meta_put(ls->store, key, v) == -1)
+			return -1;
 	}
 	snprintf(key, sizeof key, "%s:bytes_scanned", ls->source);
 	if (store_meta_get(ls->store, key, v, sizeof v) == 1)
@@ -809,6 +816,7 @@ store_rows(struct task *t, const struct logsrc_results *res)
 	memset(&sc, 0, sizeof sc);
 	sc.ls = ls;
 	sc.batch = batch;
+	ls->cycle_rows += (long long)res->nrows;
 	for (i = 0; i < res->nrows; i++) {
 		sc.row = &res->rows[i];
 		sc.group = sc.row->group[0] != '\0' ? sc.row->group :
@@ -1061,18 +1069,50 @@ call_done(const struct aws_result *r, void *arg)
 
 /* --- the cycle --------------------------------------------------------- */
 
+/*
+ * The queries of the window: groups by LOGSRC_GROUPS_PER_QUERY, and the
+ * window cut in pieces that the last cycle's density (rows a second, of
+ * all the groups) says hold about half the limit each. Pieces do not
+ * overlap, so they scan the window's bytes once; a window that comes back
+ * full anyway is cut by keep_and_split().
+ */
 static void
 plan(struct logsrc *ls)
 {
 	struct task	*t;
-	size_t		 i, n;
+	char		 key[STORE_NAME_MAX + 32], v[64];
+	double		 rate = 0, want;
+	int64_t		 span = ls->end - ls->start + 1, from, to;
+	size_t		 i, n, k, pieces = 1;
 
+	snprintf(key, sizeof key, "%s:rows_per_second", ls->source);
+	if (store_meta_get(ls->store, key, v, sizeof v) == 1)
+		rate = strtod(v, NULL);
+	if (rate > 0 && span > 1) {
+		want = rate * (double)span / (0.5 * (double)ls->limit);
+		pieces = want < 1 ? 1 : want > 64 ? 64 : (size_t)want + 1;
+		if ((int64_t)pieces > span)
+			pieces = (size_t)span;
+	}
+	if (pieces > 1)
+		log_debug("logs %s: window [%lld, %lld] in %zu pieces (%.3g "
+		    "rows/s last cycle)", ls->cfg->name, (long long)ls->start,
+		    (long long)ls->end, pieces, rate);
 	for (i = 0; i < ls->ngroups; i += n) {
 		n = ls->ngroups - i;
 		if (n > LOGSRC_GROUPS_PER_QUERY)
 			n = LOGSRC_GROUPS_PER_QUERY;
-		t = task_new(ls, i, n, ls->start, ls->end);
-		TAILQ_INSERT_TAIL(&ls->queue, t, entry);
+		for (k = 0; k < pieces; k++) {
+			from = ls->start + (int64_t)((double)span * (double)k /
+			    (double)pieces);
+			to = k + 1 == pieces ? ls->end : ls->start +
+			    (int64_t)((double)span * (double)(k + 1) /
+			    (double)pieces) - 1;
+			if (to < from)
+				continue;
+			t = task_new(ls, i, n, from, to);
+			TAILQ_INSERT_TAIL(&ls->queue, t, entry);
+		}
 	}
 }
 
@@ -1155,6 +1195,7 @@ logsrc_cycle(struct logsrc *ls, time_t now, int64_t lag, int flags,
 	ls->stored_end = 0;
 	ls->error[0] = '\0';
 	ls->bytes = 0;
+	ls->cycle_rows = 0;
 	ls->have_window = logsrc_window(have == 1, cursor, now, lag,
 	    ls->cfg->overlap, ls->cfg->lookback, &ls->start, &ls->end);
 	ev_timer_set(&ls->kick, 0., 0.);
