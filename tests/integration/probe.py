@@ -5,6 +5,7 @@ nothing is UNKNOWN, values are decimal, the state database's mode and
 --dry-run, and a broken [logs] rules file."""
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -159,6 +160,48 @@ try:
          and sec.get(('cwguard', None), {}).get('log_format') == 'json' and
          ('sink', 'hook') in sec,
          '--format json config check: one JSON object per section', out)
+
+    # 8. a state database of the older schema (version 1): status says to
+    # run check, check migrates it and keeps the state
+    c = conf('old')
+    rc, out, err = check(c)
+    db = os.path.join(d, 'old.db')
+    con = sqlite3.connect(db)
+    alerts0 = con.execute('SELECT count(*) FROM series').fetchone()[0]
+    con.executescript('CREATE INDEX datapoint_start ON datapoint '
+                      '(period_start); CREATE INDEX rollup_hour ON rollup '
+                      '(hour); PRAGMA user_version = 1;')
+    con.close()
+    rc, out, err = run(['-c', c, 'status'], env())
+    t.ok(rc != 0 and 'older than version' in out + err and
+         'cwguard check' in out + err,
+         'schema 1: status refuses it and says to run check', out + err)
+    rc, out, err = check(c)
+    con = sqlite3.connect(db)
+    ver = con.execute('PRAGMA user_version').fetchone()[0]
+    idx = con.execute("SELECT count(*) FROM sqlite_master WHERE type = "
+                      "'index' AND name IN ('datapoint_start', "
+                      "'rollup_hour')").fetchone()[0]
+    n = con.execute('SELECT count(*) FROM series').fetchone()[0]
+    integ = con.execute('PRAGMA integrity_check').fetchone()[0]
+    con.close()
+    t.ok(rc == 0 and ver == 2 and idx == 0 and n == alerts0 and
+         integ == 'ok', 'schema 1: check migrates it to 2, state kept, '
+         'integrity ok', (rc, out, err, ver, idx, n, alerts0))
+
+    # 9. the clock jumping back an hour, then forward an hour
+    c = conf('clock')
+    outs = []
+    for dt in (1200, 1200 - 3600, 1200, 1200 + 3600):
+        sim.ctl('POST', 'clock', {'now': T0 + dt})
+        outs.append(run(['-c', c, 'check'], env(CWGUARD_NOW=str(T0 + dt))))
+    con = sqlite3.connect(os.path.join(d, 'clock.db'))
+    integ = con.execute('PRAGMA integrity_check').fetchone()[0]
+    queued = con.execute('SELECT count(*) FROM outbox').fetchone()[0]
+    con.close()
+    t.ok(all(o[0] == 0 for o in outs) and integ == 'ok' and queued == 0,
+         'clock back an hour and forward again: every check OK, nothing '
+         'invented, integrity ok', [o[1] for o in outs])
 finally:
     sim.stop()
     subprocess.run(['rm', '-rf', d])
