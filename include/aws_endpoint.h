@@ -17,6 +17,8 @@ enum aws_service {
 	AWS_SVC_SECRETSMANAGER,
 	AWS_SVC_LAMBDA,
 	AWS_SVC_IAM,
+	AWS_SVC_SSO,		/* IAM Identity Center portal (unsigned) */
+	AWS_SVC_SSO_OIDC,	/* its OIDC token endpoint (unsigned) */
 	AWS_SVC_COUNT
 };
 
@@ -54,6 +56,22 @@ struct aws_endpoint {
  */
 int	 aws_endpoint_resolve(enum aws_service, const char *region,
 	    struct aws_endpoint *, char *err, size_t errlen);
+
+/*
+ * The endpoints the profile configures, as AWS CLI v2 and the SDKs take
+ * them (the "configured endpoint URLs"), in this order:
+ * $AWS_ENDPOINT_URL_<SERVICE>, the endpoint_url of the service in the
+ * profile's [services NAME] section, $AWS_ENDPOINT_URL, the profile's
+ * endpoint_url; none when $AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true
+ * (or, without that variable, the profile's
+ * ignore_configured_endpoint_urls). profile_name is the profile read from
+ * config_path. Replaces what an earlier call set. 0, or -1 with err.
+ */
+struct aws_profile;
+int	 aws_endpoint_configure(const struct aws_profile *,
+	    const char *config_path, char *err, size_t errlen);
+/* The services-section key of svc ("cloudwatch_logs"). Static. */
+const char *aws_endpoint_service_key(enum aws_service);
 
 /*
  * The region: the configured one if non-empty, else $AWS_REGION, else

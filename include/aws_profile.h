@@ -27,6 +27,14 @@ struct aws_profile {
 	char	*web_identity_token_file;
 	char	*credential_process;
 	char	*endpoint_url;
+	char	*ca_bundle;
+	char	*services;		/* name of a [services NAME] section */
+	char	*ignore_configured_endpoint_urls;	/* "true" */
+	char	*sso_session;		/* name of an [sso-session NAME] */
+	char	*sso_start_url;		/* legacy SSO profile */
+	char	*sso_region;
+	char	*sso_account_id;
+	char	*sso_role_name;
 	long	 duration_seconds;	/* 0: default */
 	int	 found;			/* the section exists in either file */
 	int	 creds_from_credentials_file;	/* keys came from credentials */
@@ -44,6 +52,18 @@ int	 aws_profile_load(const char *cred_path, const char *config_path,
 	    const char *name, struct aws_profile *out, char *err,
 	    size_t errlen);
 void	 aws_profile_cleanup(struct aws_profile *);
+
+/*
+ * One value from a section of the config file other than a profile, such
+ * as "[services NAME]" or "[sso-session NAME]": section is the header's
+ * text ("services dev"); with block set, key is looked up in the indented
+ * lines under "block =" ("sts =" then "  endpoint_url = ..."), else at
+ * the section's top level. *out is a heap string, or NULL when absent.
+ * 0, or -1 with "FILE:LINE: reason". A missing file is not an error.
+ */
+int	 aws_profile_section_value(const char *config_path,
+	    const char *section, const char *block, const char *key,
+	    char **out, char *err, size_t errlen);
 
 /*
  * The file paths botocore would use: $AWS_SHARED_CREDENTIALS_FILE else

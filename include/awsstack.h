@@ -19,6 +19,7 @@ struct awsstack {
 	struct aws_creds	*creds;
 	struct aws		*aws;		/* NULL with AWSSTACK_NO_CLIENT */
 	char			 region[64];	/* "" when none was found */
+	char			 ca_bundle[1024]; /* CA file of AWS requests, or "" */
 };
 
 #define AWSSTACK_NO_CLIENT	0x1	/* transport and credentials only */

@@ -38,6 +38,11 @@ int	cmd_version(struct cmd_ctx *, int, char **);
 int	cmd_silence(struct cmd_ctx *, int, char **);
 
 struct config;
+/*
+ * config_load() of the command's config, then its log_format applied to
+ * the log lines of the rest of the command (every command, not only run).
+ */
+struct config *cmd_config_load(const struct cmd_ctx *, char **cause);
 /* `config check --online` after a successful offline check: 0 or 1. */
 int	cmd_config_online(struct cmd_ctx *, struct config *);
 

@@ -266,6 +266,13 @@ struct config	*config_load(const char *path, char **cause);
 void		 config_free(struct config *);
 /* Writes the effective config, defaults filled in, secrets masked. 0/-1. */
 int		 config_print(const struct config *, FILE *);
+/*
+ * The same, as JSON lines: one object per section, {"type":"config",
+ * "section":"watch","name":"fns","keys":{"kind":"lambda",...}}, each
+ * value the string config_print() writes (a repeated key's lines joined
+ * with ", "). 0, or -1 when f cannot be written.
+ */
+int		 config_print_json(const struct config *, FILE *);
 /* The key table, read-only; *n gets its length. */
 const struct config_key *config_keys(size_t *n);
 

@@ -21,6 +21,8 @@ void	 log_init(enum log_level, int json);
 void	 log_set_level(enum log_level);
 enum log_level log_get_level(void);
 void	 log_set_json(int);
+/* 1 when stderr is systemd's journal stream ($JOURNAL_STREAM). */
+int	 log_journal_detect(void);
 /* "debug", "info", "warn", "error": 0 or -1. */
 int	 log_level_parse(const char *, enum log_level *);
 const char *log_level_name(enum log_level);
@@ -39,6 +41,12 @@ void	 fatal(const char *, ...) __attribute__((format(printf, 1, 2),
  * "..." to fit outlen. Returns out.
  */
 char	*log_escape(const char *, size_t, char *out, size_t outlen);
+/*
+ * Copies s into out as valid UTF-8 for a JSON string (which then escapes
+ * it): each byte of invalid UTF-8 becomes the text \xNN, the rest is kept;
+ * cut at a character boundary if out is short. Returns out.
+ */
+char	*log_utf8_text(const char *, size_t, char *out, size_t outlen);
 /*
  * A redacted preview of a secret: the first `keep` bytes (a fixed,
  * non-secret prefix such as "AKIA"), then '*', then the last 4 bytes only

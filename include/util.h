@@ -23,6 +23,30 @@ int	 util_parse_time(const char *, time_t now, time_t *, char *err,
  * else wall. Returns 0, or -1 with err (the variable's value is bad).
  */
 int	 util_data_now(time_t wall, time_t *, char *err, size_t errlen);
+/*
+ * A private state database for a run that must not touch the live one
+ * (backtest, check --dry-run without a state yet): makes a directory
+ * $TMPDIR/cwguard-WHAT.XXXXXX and writes its path to dir and the database's
+ * (dir/state.db) to db. 0, or -1 with err. util_private_state_remove()
+ * removes the database, what SQLite made beside it and the directory.
+ */
+/*
+ * Strict standard base64 (RFC 4648 section 4, padding required, no white
+ * space) of s[0..len) into out: 0 with *n bytes, or -1 (not base64, or
+ * longer than outlen).
+ */
+int	 util_base64_decode(const char *s, size_t len, unsigned char *out,
+	    size_t outlen, size_t *n);
+/*
+ * A Standard Webhooks signing key as the reference libraries read it: an
+ * optional "whsec_" prefix stripped, the rest base64-decoded. 0 with *n
+ * key bytes in out, or -1 (empty, not base64, or too long).
+ */
+int	 util_webhook_key(const char *key, unsigned char *out, size_t outlen,
+	    size_t *n);
+int	 util_private_state(const char *what, char *dir, size_t dirlen,
+	    char *db, size_t dblen, char *err, size_t errlen);
+void	 util_private_state_remove(const char *dir, const char *db);
 /* Formats t as "2026-11-01T00:00:00Z" into out (at least 21 bytes). */
 char	*util_format_rfc3339(time_t, char *out, size_t outlen);
 /* Same for amz-date "20261101T000000Z" (at least 17 bytes). */

@@ -117,7 +117,13 @@ aws_decode_error(enum aws_service svc, const struct http_response *r,
 	reply.error_type = http_response_header(r, "x-amzn-ErrorType");
 	reply.body = r->body;
 	reply.len = r->body_len;
-	if (r->status == 0) {
+	/*
+	 * No answer, or one cut short (a reply that closed before its
+	 * Content-Length): the body is not the service's word, so it is a
+	 * connection error, whatever the status line said.
+	 */
+	if (r->status == 0 || ((r->flags & HTTP_F_TRANSPORT) &&
+	    !(r->flags & HTTP_F_TOO_LARGE))) {
 		aws_error_init(ae, si->name, 0);
 		util_strlcpy(ae->code, r->flags & HTTP_F_TIMEOUT ? "Timeout" :
 		    "ConnectionError", sizeof ae->code);
@@ -145,7 +151,8 @@ aws_classify(const struct http_response *r, void *arg)
 	if (http_response_ok(r) || (r->flags & (HTTP_F_TOO_LARGE |
 	    HTTP_F_CANCELLED)))
 		return HTTP_RETRY_NO;
-	if (r->status == 0)
+	/* No answer, or a truncated one: retried like a closed connection. */
+	if (r->status == 0 || (r->flags & HTTP_F_TRANSPORT))
 		return HTTP_RETRY_TRANSIENT;
 	aws_decode_error(c->svc, r, &ae);
 	if (ae.throttle)

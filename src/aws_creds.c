@@ -17,6 +17,7 @@
 #include "aws_creds.h"
 #include "aws_endpoint.h"
 #include "aws_profile.h"
+#include "aws_sso.h"
 #include "aws_proto.h"
 #include "aws_req.h"
 #include "buf.h"
@@ -41,7 +42,8 @@ enum creds_kind {
 	CREDS_PROCESS,
 	CREDS_WEB_IDENTITY,
 	CREDS_CONTAINER,
-	CREDS_IMDS
+	CREDS_IMDS,
+	CREDS_SSO
 };
 
 struct creds_hop {
@@ -65,6 +67,7 @@ struct aws_creds {
 	struct aws_profile	 source;	/* source_profile's keys */
 	char			*web_token_file;
 	char			*web_role_arn;
+	struct aws_sso_config	 sso;
 	struct creds_hop	 hops[CREDS_MAX_HOPS];
 	int			 nhops;
 
@@ -199,7 +202,7 @@ aws_creds_new(struct http *http, const struct aws_creds_options *o,
 	struct aws_creds	*c;
 	char			*cpath, *fpath;
 	const char		*name, *region, *v;
-	int			 explicit_profile;
+	int			 explicit_profile, n;
 
 	c = xcalloc(1, sizeof *c);
 	c->http = http;
@@ -210,6 +213,15 @@ aws_creds_new(struct http *http, const struct aws_creds_options *o,
 	if (aws_profile_load(cpath, fpath, name, &c->profile, err, errlen) ==
 	    -1)
 		goto fail;
+	/* As botocore: a profile named (config, AWS_PROFILE) must exist. */
+	if (!c->profile.found && strcmp(name, "default") != 0) {
+		snprintf(err, errlen, "AWS profile '%s'%s not found in %s or "
+		    "%s", name, explicit_profile ? "" : " (AWS_PROFILE or "
+		    "AWS_DEFAULT_PROFILE)", fpath != NULL ? fpath :
+		    "~/.aws/config", cpath != NULL ? cpath :
+		    "~/.aws/credentials");
+		goto fail;
+	}
 	region = aws_endpoint_region(o->region, c->profile.region);
 	c->region = region != NULL ? xstrdup(region) : NULL;
 	c->session_name = o->session_name != NULL ?
@@ -254,6 +266,14 @@ aws_creds_new(struct http *http, const struct aws_creds_options *o,
 		    c->profile.duration_seconds);
 		snprintf(c->provider, sizeof c->provider,
 		    "assume-role profile %s", name);
+	} else if ((n = aws_sso_config_load(&c->profile, fpath, &c->sso, err,
+	    errlen)) != 0) {
+		if (n == -1)
+			goto fail;
+		c->kind = CREDS_SSO;
+		snprintf(c->provider, sizeof c->provider, "sso profile %s%s%s",
+		    name, c->sso.session != NULL ? ", session " : "",
+		    c->sso.session != NULL ? c->sso.session : "");
 	} else if ((c->profile.web_identity_token_file != NULL &&
 	    c->profile.role_arn != NULL) ||
 	    (creds_env_set("AWS_WEB_IDENTITY_TOKEN_FILE") &&
@@ -348,6 +368,7 @@ aws_creds_free(struct aws_creds *c)
 	free(c->session_name);
 	free(c->web_token_file);
 	free(c->web_role_arn);
+	aws_sso_config_free(&c->sso);
 	util_free_secret(c->imds_token);
 	free(c->imds_role);
 	free(c);
@@ -978,6 +999,33 @@ creds_fetch_imds(struct aws_creds *c)
 	free(url);
 }
 
+/* --- IAM Identity Center ------------------------------------------- */
+
+static void
+creds_sso_done(const struct aws_credentials *cr, const char *error,
+    void *arg)
+{
+	struct aws_creds	*c = arg;
+
+	if (cr == NULL) {
+		creds_base_done(c, error);
+		return;
+	}
+	aws_credentials_cleanup(&c->step);
+	aws_credentials_copy(&c->step, cr);
+	creds_base_done(c, NULL);
+}
+
+static void
+creds_fetch_sso(struct aws_creds *c)
+{
+	char	err[400];
+
+	if (aws_sso_fetch(c->http, &c->sso, creds_sso_done, c, err,
+	    sizeof err) == -1)
+		creds_base_done(c, err);
+}
+
 static void
 creds_fetch_base(struct aws_creds *c)
 {
@@ -996,6 +1044,9 @@ creds_fetch_base(struct aws_creds *c)
 		break;
 	case CREDS_CONTAINER:
 		creds_fetch_container(c);
+		break;
+	case CREDS_SSO:
+		creds_fetch_sso(c);
 		break;
 	case CREDS_IMDS:
 		creds_fetch_imds(c);

@@ -4,8 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aws_endpoint.h"
+#include "aws_profile.h"
+#include "xmalloc.h"
 #include "util.h"
 
 static const struct aws_service_info aws_services[AWS_SVC_COUNT] = {
@@ -29,6 +32,10 @@ static const struct aws_service_info aws_services[AWS_SVC_COUNT] = {
 	[AWS_SVC_IAM] = { "iam", "IAM", "iam", "iam", AWS_PROTO_QUERY, NULL,
 	    "application/x-www-form-urlencoded; charset=utf-8", "2010-05-08",
 	    1 },
+	[AWS_SVC_SSO] = { "sso", "SSO", "awsssoportal", "portal.sso",
+	    AWS_PROTO_REST_JSON, NULL, "application/json", "2019-06-10", 0 },
+	[AWS_SVC_SSO_OIDC] = { "sso-oidc", "SSO_OIDC", "sso-oauth", "oidc",
+	    AWS_PROTO_REST_JSON, NULL, "application/json", "2019-06-10", 0 },
 };
 
 const struct aws_service_info *
@@ -132,6 +139,60 @@ aws_endpoint_parse_override(const char *v, const char *var,
 	return 0;
 }
 
+/* What aws_endpoint_configure() read from the profile. */
+static char	*ep_profile_url;
+static char	*ep_service_url[AWS_SVC_COUNT];
+static int	 ep_profile_ignore;
+
+const char *
+aws_endpoint_service_key(enum aws_service svc)
+{
+	static char	keys[AWS_SVC_COUNT][40];
+	size_t		i;
+
+	if ((int)svc < 0 || svc >= AWS_SVC_COUNT)
+		return "";
+	if (keys[svc][0] == '\0') {
+		for (i = 0; aws_services[svc].env_id[i] != '\0' &&
+		    i + 1 < sizeof keys[svc]; i++)
+			keys[svc][i] = (char)tolower((unsigned char)
+			    aws_services[svc].env_id[i]);
+		keys[svc][i] = '\0';
+	}
+	return keys[svc];
+}
+
+int
+aws_endpoint_configure(const struct aws_profile *p, const char *config_path,
+    char *err, size_t errlen)
+{
+	char	 sect[300];
+	int	 i;
+
+	free(ep_profile_url);
+	ep_profile_url = NULL;
+	for (i = 0; i < AWS_SVC_COUNT; i++) {
+		free(ep_service_url[i]);
+		ep_service_url[i] = NULL;
+	}
+	ep_profile_ignore = 0;
+	if (p == NULL)
+		return 0;
+	ep_profile_ignore = p->ignore_configured_endpoint_urls != NULL &&
+	    strcasecmp(p->ignore_configured_endpoint_urls, "true") == 0;
+	if (p->endpoint_url != NULL && *p->endpoint_url != '\0')
+		ep_profile_url = xstrdup(p->endpoint_url);
+	if (p->services == NULL || *p->services == '\0')
+		return 0;
+	snprintf(sect, sizeof sect, "services %s", p->services);
+	for (i = 0; i < AWS_SVC_COUNT; i++)
+		if (aws_profile_section_value(config_path, sect,
+		    aws_endpoint_service_key((enum aws_service)i),
+		    "endpoint_url", &ep_service_url[i], err, errlen) == -1)
+			return -1;
+	return 0;
+}
+
 int
 aws_endpoint_resolve(enum aws_service svc, const char *region,
     struct aws_endpoint *ep, char *err, size_t errlen)
@@ -154,11 +215,21 @@ aws_endpoint_resolve(enum aws_service svc, const char *region,
 	util_strlcpy(ep->signing_region, si->global ? "us-east-1" : region,
 	    sizeof ep->signing_region);
 	ign = getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-	if (ign == NULL || strcasecmp(ign, "true") != 0) {
+	if (ign != NULL && *ign != '\0' ? strcasecmp(ign, "true") != 0 :
+	    !ep_profile_ignore) {
 		snprintf(var, sizeof var, "AWS_ENDPOINT_URL_%s", si->env_id);
 		if ((v = getenv(var)) == NULL || *v == '\0') {
+			snprintf(var, sizeof var, "[services] %s endpoint_url",
+			    aws_endpoint_service_key(svc));
+			v = ep_service_url[svc];
+		}
+		if (v == NULL || *v == '\0') {
 			util_strlcpy(var, "AWS_ENDPOINT_URL", sizeof var);
 			v = getenv(var);
+		}
+		if (v == NULL || *v == '\0') {
+			util_strlcpy(var, "profile endpoint_url", sizeof var);
+			v = ep_profile_url;
 		}
 		if (v != NULL && *v != '\0') {
 			ep->overridden = 1;

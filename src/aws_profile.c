@@ -35,6 +35,15 @@ static const struct aws_profile_key aws_profile_keys[] = {
 	K("web_identity_token_file", web_identity_token_file, 0),
 	K("credential_process", credential_process, 0),
 	K("endpoint_url", endpoint_url, 0),
+	K("ca_bundle", ca_bundle, 0),
+	K("services", services, 0),
+	K("ignore_configured_endpoint_urls", ignore_configured_endpoint_urls,
+	    0),
+	K("sso_session", sso_session, 0),
+	K("sso_start_url", sso_start_url, 0),
+	K("sso_region", sso_region, 0),
+	K("sso_account_id", sso_account_id, 0),
+	K("sso_role_name", sso_role_name, 0),
 };
 #undef K
 
@@ -347,4 +356,93 @@ aws_profile_argv_free(char **argv)
 	for (i = 0; argv[i] != NULL; i++)
 		free(argv[i]);
 	free(argv);
+}
+
+int
+aws_profile_section_value(const char *path, const char *section,
+    const char *block, const char *key, char **out, char *err,
+    size_t errlen)
+{
+	FILE		*f;
+	char		*line = NULL, *p, *eq, *k, *v;
+	size_t		 cap = 0;
+	ssize_t		 n;
+	int		 lineno = 0, in_ours = 0, in_block = 0, indented;
+	int		 rc = -1;
+
+	*out = NULL;
+	if (path == NULL)
+		return 0;
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		if (n > AWS_PROFILE_LINE_MAX) {
+			snprintf(err, errlen, "%s:%d: line too long", path,
+			    lineno);
+			goto done;
+		}
+		indented = isspace((unsigned char)line[0]);
+		util_trim(line);
+		if (line[0] == '\0' || line[0] == '#' || line[0] == ';')
+			continue;
+		if (line[0] == '[' && !indented) {
+			if ((p = strchr(line, ']')) == NULL) {
+				snprintf(err, errlen, "%s:%d: section header "
+				    "without ']'", path, lineno);
+				goto done;
+			}
+			*p = '\0';
+			p = util_trim(line + 1);
+			/* "[services   dev]": the words, one space apart */
+			in_ours = 0;
+			if (strncmp(p, section, strcspn(section, " ")) == 0) {
+				const char *a = p + strcspn(section, " ");
+				const char *b = section + strcspn(section, " ");
+
+				while (isspace((unsigned char)*a))
+					a++;
+				while (*b == ' ')
+					b++;
+				in_ours = isspace((unsigned char)p[strcspn(
+				    section, " ")]) && strcmp(a, b) == 0;
+			}
+			in_block = 0;
+			continue;
+		}
+		if (!in_ours || (eq = strchr(line, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		k = util_trim(line);
+		v = eq + 1;
+		aws_profile_strip_comment(v);
+		v = util_trim(v);
+		if (!indented) {
+			in_block = block != NULL && *v == '\0' &&
+			    strcmp(k, block) == 0;
+			if (block == NULL && strcmp(k, key) == 0 &&
+			    *out == NULL)
+				*out = xstrdup(v);
+			continue;
+		}
+		if (in_block && strcmp(k, key) == 0 && *out == NULL)
+			*out = xstrdup(v);
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		goto done;
+	}
+	rc = 0;
+done:
+	if (rc == -1) {
+		free(*out);
+		*out = NULL;
+	}
+	free(line);
+	fclose(f);
+	return rc;
 }

@@ -1,15 +1,75 @@
 #include "autoconf.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aws.h"
 #include "aws_creds.h"
+#include "aws_endpoint.h"
+#include "aws_profile.h"
 #include "awsstack.h"
 #include "config.h"
 #include "http.h"
 #include "loop.h"
 #include "util.h"
+
+/*
+ * The CA bundle of AWS requests: [aws] ca_file, else $AWS_CA_BUNDLE, else
+ * the profile's ca_bundle (as the AWS CLI orders them), checked readable;
+ * its path goes to out (for config check --online) and *ca_file. Then the
+ * profile's endpoints (aws_endpoint_configure()).
+ */
+static int
+awsstack_profile(const char *profile, const char **ca_file, char *out,
+    size_t outlen, char *err, size_t errlen)
+{
+	struct aws_profile	 p;
+	const char		*name, *v, *from = "[aws] ca_file";
+	char			*cpath, *fpath, e[300];
+	int			 rc = -1;
+
+	memset(&p, 0, sizeof p);
+	name = profile != NULL && *profile != '\0' ? profile :
+	    aws_profile_name();
+	cpath = aws_profile_credentials_path();
+	fpath = aws_profile_config_path();
+	if (aws_profile_load(cpath, fpath, name, &p, e, sizeof e) == -1) {
+		snprintf(err, errlen, "credentials: %s", e);
+		goto done;
+	}
+	if (aws_endpoint_configure(&p, fpath, e, sizeof e) == -1) {
+		snprintf(err, errlen, "endpoints: %s", e);
+		goto done;
+	}
+	if (*ca_file == NULL || **ca_file == '\0') {
+		*ca_file = NULL;
+		if ((v = getenv("AWS_CA_BUNDLE")) != NULL && *v != '\0')
+			from = "AWS_CA_BUNDLE";
+		else if ((v = p.ca_bundle) != NULL && *v != '\0')
+			from = "profile ca_bundle";
+		else
+			v = NULL;
+		if (v != NULL) {
+			util_strlcpy(out, v, outlen);
+			*ca_file = out;
+		}
+	} else
+		util_strlcpy(out, *ca_file, outlen);
+	if (*ca_file != NULL && access(*ca_file, R_OK) == -1) {
+		snprintf(err, errlen, "%s %s: %s", from, *ca_file,
+		    strerror(errno));
+		goto done;
+	}
+	rc = 0;
+done:
+	aws_profile_cleanup(&p);
+	free(cpath);
+	free(fpath);
+	return rc;
+}
 
 int
 awsstack_open(struct awsstack *s, const struct config *cfg, int flags,
@@ -31,6 +91,15 @@ awsstack_open(struct awsstack *s, const struct config *cfg, int flags,
 		co.region = cfg->aws.region;
 		co.role_arn = cfg->aws.role_arn;
 		co.external_id = cfg->aws.external_id;
+	}
+	/*
+	 * What the profile says about the transport, before the transport
+	 * exists: its CA bundle and its configured endpoints.
+	 */
+	if (awsstack_profile(co.profile, &ho.ca_file, s->ca_bundle,
+	    sizeof s->ca_bundle, e, sizeof e) == -1) {
+		snprintf(err, errlen, "%s", e);
+		goto fail;
 	}
 	if ((s->http = http_new(loop_get(), &ho, e, sizeof e)) == NULL) {
 		snprintf(err, errlen, "http: %s", e);

@@ -304,7 +304,7 @@ cmd_audit(struct cmd_ctx *ctx, int argc, char **argv)
 		snprintf(note, sizeof note, "no config file (%s not found), so "
 		    "no watches to compare with", ctx->config_path);
 		log_info("audit: %s; using the defaults", note);
-	} else if ((cfg = config_load(ctx->config_path, &cause)) == NULL) {
+	} else if ((cfg = cmd_config_load(ctx, &cause)) == NULL) {
 		fprintf(stderr, "%s", cause != NULL ? cause : "config: invalid\n");
 		free(cause);
 		return CMD_EX_CONFIG;

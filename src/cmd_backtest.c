@@ -200,25 +200,6 @@ bt_print(struct cmd_ctx *ctx, struct alert_batch *report, time_t from,
 	free(v);
 }
 
-/* The private state directory and everything SQLite made in it. */
-static void
-bt_cleanup_dir(const char *dir, const char *db)
-{
-	static const char *sfx[] = { "", "-wal", "-shm", "-journal", ".lock" };
-	char	 p[1200];
-	size_t	 i;
-
-	if (dir == NULL)
-		return;
-	for (i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
-		snprintf(p, sizeof p, "%s%s", db, sfx[i]);
-		if (unlink(p) == -1 && errno != ENOENT)
-			log_warn("backtest: cannot remove %s", p);
-	}
-	if (rmdir(dir) == -1)
-		log_warn("backtest: cannot remove %s", dir);
-}
-
 int
 cmd_backtest(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -236,7 +217,7 @@ cmd_backtest(struct cmd_ctx *ctx, int argc, char **argv)
 	struct bt_run		 run;
 	struct bt_src		*src;
 	struct watch		*w;
-	const char		*fromarg = NULL, *toarg = NULL, *tmp;
+	const char		*fromarg = NULL, *toarg = NULL;
 	char			**names = NULL, *cause = NULL, *dir = NULL;
 	char			 db[1100], err[1024], tmpl[1024];
 	size_t			 nnames = 0, i;
@@ -290,7 +271,7 @@ cmd_backtest(struct cmd_ctx *ctx, int argc, char **argv)
 		free(names);
 		return CMD_EX_USAGE;
 	}
-	if ((cfg = config_load(ctx->config_path, &cause)) == NULL) {
+	if ((cfg = cmd_config_load(ctx, &cause)) == NULL) {
 		fprintf(stderr, "%s", cause != NULL ? cause : "");
 		fprintf(stderr, "cwguard: backtest: the config is invalid\n");
 		free(cause);
@@ -302,15 +283,12 @@ cmd_backtest(struct cmd_ctx *ctx, int argc, char **argv)
 		    LOG_LEVEL_WARN : cfg->log_level);
 
 	/* a private state database: the live one is never opened */
-	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	snprintf(tmpl, sizeof tmpl, "%s/cwguard-backtest.XXXXXX", tmp);
-	if ((dir = mkdtemp(tmpl)) == NULL) {
-		fprintf(stderr, "cwguard: backtest: cannot make a directory "
-		    "in %s: %s\n", tmp, strerror(errno));
+	if (util_private_state("backtest", tmpl, sizeof tmpl, db, sizeof db,
+	    err, sizeof err) == -1) {
+		fprintf(stderr, "cwguard: backtest: %s\n", err);
 		goto done;
 	}
-	snprintf(db, sizeof db, "%s/state.db", dir);
+	dir = tmpl;
 	memset(&eo, 0, sizeof eo);
 	eo.state = db;
 	eo.lock_wait = -1;
@@ -366,7 +344,8 @@ cmd_backtest(struct cmd_ctx *ctx, int argc, char **argv)
 done:
 	engine_free(eng);
 	alert_batch_free(report);
-	bt_cleanup_dir(dir, db);
+	if (dir != NULL)
+		util_private_state_remove(dir, db);
 	config_free(cfg);
 	free(names);
 	return rc;

@@ -15,6 +15,18 @@
 #include "config.h"
 #include "cost.h"
 #include "iampolicy.h"
+#include "log.h"
+#include "scanner.h"
+
+struct config *
+cmd_config_load(const struct cmd_ctx *ctx, char **cause)
+{
+	struct config	*cfg;
+
+	if ((cfg = config_load(ctx->config_path, cause)) != NULL)
+		log_set_json(cfg->log_format == CONFIG_LOG_JSON);
+	return cfg;
+}
 
 static const char config_usage[] =
     "usage: cwguard config check [--online]\n"
@@ -81,6 +93,38 @@ config_sub_help(size_t i, int argc, char **argv, int *online)
 }
 
 /*
+ * The [logs] rules files: read and compiled as a logs source would, so
+ * that a missing or broken one fails config check, not the first cycle.
+ * Returns the number of bad ones (each said on stderr).
+ */
+static int
+config_check_rules(const struct config *cfg)
+{
+	const struct config_logs	*cl;
+	struct scanner_rules		*rules;
+	struct scanner			*sc;
+	char				 err[1024];
+	int				 bad = 0;
+
+	TAILQ_FOREACH(cl, &cfg->logs, entry) {
+		if (cl->rules == NULL)
+			continue;
+		sc = NULL;
+		if ((rules = scanner_rules_load(cl->rules, err,
+		    sizeof err)) != NULL)
+			sc = scanner_new(rules, err, sizeof err);
+		scanner_rules_free(rules);
+		if (sc == NULL) {
+			fprintf(stderr, "%s:%d: [logs %s] rules: %s\n",
+			    cfg->path, cl->line, cl->name, err);
+			bad++;
+		}
+		scanner_free(sc);
+	}
+	return bad;
+}
+
+/*
  * Offline: load and print the effective config. --online then hands the
  * valid config to cmd_config_online() (the AWS layer), which reports on
  * stdout; with --format json only its JSON object is printed.
@@ -92,16 +136,26 @@ config_check(struct cmd_ctx *ctx, int online)
 	char		*cause = NULL;
 	int		 rc = CMD_EX_OK;
 
-	if ((cfg = config_load(ctx->config_path, &cause)) == NULL) {
+	if ((cfg = cmd_config_load(ctx, &cause)) == NULL) {
 		fputs(cause, stderr);
 		free(cause);
 		return CMD_EX_CONFIG;
 	}
-	if ((!online || !ctx->json) && config_print(cfg, stdout) == -1) {
+	if (config_check_rules(cfg) > 0) {
+		config_free(cfg);
+		return CMD_EX_CONFIG;
+	}
+	if (!online && ctx->json ? config_print_json(cfg, stdout) == -1 :
+	    (!online || !ctx->json) && config_print(cfg, stdout) == -1) {
 		fprintf(stderr, "cwguard: config check: cannot write the "
 		    "configuration to stdout\n");
 		rc = CMD_EX_SOFTWARE;
 	}
+	/* Valid, but says so: check is UNKNOWN on such a config. */
+	if (rc == CMD_EX_OK && !ctx->json && TAILQ_EMPTY(&cfg->watches) &&
+	    TAILQ_EMPTY(&cfg->logs))
+		printf("\n; this configuration watches nothing: no [watch] or "
+		    "[logs] section\n");
 	if (rc == CMD_EX_OK && online) {
 		if (!ctx->json)
 			fputs("\n; online checks\n", stdout);

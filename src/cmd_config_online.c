@@ -159,6 +159,8 @@ cmd_config_online(struct cmd_ctx *ctx, struct config *cfg)
 		printf("{\"type\":\"online\",");
 	online_line(&o, &first, "credentials", aws_creds_provider(st.creds));
 	online_line(&o, &first, "region", region);
+	if (st.ca_bundle[0] != '\0')
+		online_line(&o, &first, "ca bundle", st.ca_bundle);
 	online_line(&o, &first, "account", o.account[0] ? o.account :
 	    "(unknown)");
 	if (o.arn[0])

@@ -122,7 +122,7 @@ scan_fingerprint_key(const struct cmd_ctx *ctx, struct scan_out *o,
 
 	if (ctx->config_path != NULL &&
 	    access(ctx->config_path, R_OK) == 0 &&
-	    (cfg = config_load(ctx->config_path, &cause)) != NULL) {
+	    (cfg = cmd_config_load(ctx, &cause)) != NULL) {
 		st = store_open(cfg->state, STORE_READONLY, err, sizeof err);
 		if (st == NULL)
 			log_debug("scan: no installation key (%s)", err);
@@ -221,7 +221,9 @@ scan_report(const struct scanner_finding *f, void *arg)
 			fatal("scan: out of memory");
 		cJSON_AddStringToObject(j, "type", "finding");
 		cJSON_AddStringToObject(j, "rule", f->rule);
-		cJSON_AddStringToObject(j, "path", o->path);
+		/* A file name is bytes: keep the JSON valid UTF-8. */
+		cJSON_AddStringToObject(j, "path", log_utf8_text(o->path,
+		    strlen(o->path), esc, sizeof esc));
 		cJSON_AddNumberToObject(j, "line", (double)line);
 		cJSON_AddNumberToObject(j, "column", (double)col);
 		cJSON_AddNumberToObject(j, "length", (double)f->length);
@@ -661,6 +663,29 @@ scan_usage(FILE *fp)
 	    "[--confirm] [PATH...|-]\n");
 }
 
+static void
+scan_help(void)
+{
+	scan_usage(stdout);
+	fputs("\nScan local files, directories (recursively) or standard "
+	    "input (- or no PATH),\ngzip-compressed or not, for leaked "
+	    "secrets with the built-in rules. Each\nfinding is one "
+	    "line, PATH:LINE:COLUMN: RULE REDACTED\n(with --format json one "
+	    "object per finding); the secret itself is never\nprinted. "
+	    "Exit 0 when nothing is found, 1 when secrets are found, 2 on an\n"
+	    "error (the scan is incomplete).\n"
+	    "  -r, --rules FILE        extra rules and allowlist (the [logs] "
+	    "rules format, or\n"
+	    "                          a gitleaks config when FILE ends in "
+	    ".toml)\n"
+	    "  --baseline FILE         report only fingerprints not in FILE\n"
+	    "  --write-baseline FILE   write this run's fingerprints to FILE\n"
+	    "  --account ID            a 12-digit AWS account that is ours "
+	    "(may repeat)\n"
+	    "  --confirm               ask sts:GetAccessKeyInfo for the "
+	    "account of AWS key ids\n", stdout);
+}
+
 int
 cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -716,7 +741,7 @@ cmd_scan(struct cmd_ctx *ctx, int argc, char **argv)
 			break;
 		case 'h':
 			free(accounts);
-			scan_usage(stdout);
+			scan_help();
 			return CMD_EX_OK;
 		default:
 			free(accounts);

@@ -634,7 +634,7 @@ cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (!st.ascii)
 		st.ascii = status_use_ascii();
-	if ((cfg = config_load(ctx->config_path, &cause)) == NULL) {
+	if ((cfg = cmd_config_load(ctx, &cause)) == NULL) {
 		fputs(cause, stderr);
 		free(cause);
 		free(st.watches);

@@ -101,6 +101,17 @@ test_usage(FILE *fp)
 	fprintf(fp, "usage: cwguard test-alert [SINK]...\n");
 }
 
+static void
+test_help(void)
+{
+	test_usage(stdout);
+	fputs("\nSend a clearly marked test notification through every sink "
+	    "of the config,\nor the SINKs named, by the real delivery path "
+	    "(the outbox, with retries),\nand report each one delivered or "
+	    "not. Exit 0 when all were delivered, 1\nwhen one was not, 78 "
+	    "when the config is invalid.\n", stdout);
+}
+
 /* 1 when a sink needs the AWS client (SNS, or a secretsmanager value). */
 static int
 test_needs_aws(const struct config_sink *s)
@@ -151,14 +162,14 @@ cmd_test_alert(struct cmd_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			test_usage(stdout);
+			test_help();
 			return CMD_EX_OK;
 		default:
 			test_usage(stderr);
 			return CMD_EX_USAGE;
 		}
 	}
-	if ((cfg = config_load(ctx->config_path, &cause)) == NULL) {
+	if ((cfg = cmd_config_load(ctx, &cause)) == NULL) {
 		fprintf(stderr, "%s", cause != NULL ? cause : "config error\n");
 		free(cause);
 		return CMD_EX_CONFIG;

@@ -257,6 +257,52 @@ check_email(const char *s, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The sender: an address, or 'Display Name <address>' (the name may be
+ * double-quoted; no '<', '>' or '"' inside it).
+ */
+static int
+check_email_from(const char *s, char *err, size_t errlen)
+{
+	const char	*lt = strchr(s, '<'), *gt;
+	char		 addr[320];
+	size_t		 n, nl;
+
+	if (lt == NULL)
+		return check_email(s, err, errlen);
+	gt = strchr(lt, '>');
+	n = gt != NULL ? (size_t)(gt - lt - 1) : 0;
+	for (nl = (size_t)(lt - s); nl > 0 && s[nl - 1] == ' '; nl--)
+		;
+	if (gt == NULL || gt[1] != '\0' || n == 0 || n >= sizeof addr ||
+	    memchr(s, '>', nl) != NULL ||
+	    (memchr(s, '"', nl) != NULL && (s[0] != '"' || s[nl - 1] != '"' ||
+	    nl < 2 || memchr(s + 1, '"', nl - 2) != NULL))) {
+		snprintf(err, errlen, "'%s' is not a sender (user@example.com "
+		    "or Name <user@example.com>)", s);
+		return -1;
+	}
+	memcpy(addr, lt + 1, n);
+	addr[n] = '\0';
+	return check_email(addr, err, errlen);
+}
+
+/* A Standard Webhooks key; its value is never echoed. */
+static int
+check_hmac_key(const char *s, char *err, size_t errlen)
+{
+	unsigned char	k[512];
+	size_t		n;
+	int		rc;
+
+	rc = util_webhook_key(s, k, sizeof k, &n);
+	util_wipe(k, sizeof k);
+	if (rc == -1)
+		snprintf(err, errlen, "not a Standard Webhooks key (base64 of "
+		    "at most %zu bytes, optionally prefixed whsec_)", sizeof k);
+	return rc;
+}
+
 /* The value of a secret is never echoed by the URL checks below. */
 static int
 check_https_url(const char *s, char *err, size_t errlen)
@@ -568,7 +614,7 @@ static const struct config_key keys[] = {
 	  S_SNS, S_SNS, NULL, 0, 0, 0, SK(topic_arn), check_topic_arn,
 	  "SNS topic published to" },
 	{ CONFIG_SECTION_SINK, "hmac_key", CONFIG_TYPE_SECRET, NULL,
-	  S_WEBHOOK, 0, NULL, 0, 0, 0, SK(hmac_key), NULL,
+	  S_WEBHOOK, 0, NULL, 0, 0, 0, SK(hmac_key), check_hmac_key,
 	  "Standard Webhooks signing key (secret)" },
 	{ CONFIG_SECTION_SINK, "header", CONFIG_TYPE_HEADER, NULL,
 	  S_WEBHOOK, 0, NULL, 0, 0, CONFIG_KEY_REPEAT, SK(headers), NULL,
@@ -577,8 +623,8 @@ static const struct config_key keys[] = {
 	  S_EMAIL, S_EMAIL, NULL, 0, 0, CONFIG_KEY_SECRET_AUTH, SK(smtp_url),
 	  check_smtp_url, "smtps://HOST:PORT, or smtp:// with STARTTLS" },
 	{ CONFIG_SECTION_SINK, "from", CONFIG_TYPE_STRING, NULL,
-	  S_EMAIL, S_EMAIL, NULL, 0, 0, 0, SK(from), check_email,
-	  "envelope and header sender" },
+	  S_EMAIL, S_EMAIL, NULL, 0, 0, 0, SK(from), check_email_from,
+	  "sender: user@example.com or Name <user@example.com>" },
 	{ CONFIG_SECTION_SINK, "to", CONFIG_TYPE_LIST, NULL,
 	  S_EMAIL, S_EMAIL, NULL, 0, 0, CONFIG_KEY_REPEAT, SK(to), check_email,
 	  "recipients" },

@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "config_int.h"
+#include "xmalloc.h"
 
 #define CONFIG_MASK		"********"
 #define CONFIG_PRINT_WRAP	150	/* repeatable lists split past this */
@@ -194,4 +197,80 @@ config_print(const struct config *cfg, FILE *f)
 	if (fflush(f) == EOF || ferror(f))
 		return -1;
 	return 0;
+}
+
+/* Ends the section object o (if any): one line on f. */
+static int
+print_json_flush(FILE *f, cJSON **o)
+{
+	char	*js;
+	int	 rc = 0;
+
+	if (*o == NULL)
+		return 0;
+	if ((js = cJSON_PrintUnformatted(*o)) == NULL ||
+	    fprintf(f, "%s\n", js) < 0)
+		rc = -1;
+	cJSON_free(js);
+	cJSON_Delete(*o);
+	*o = NULL;
+	return rc;
+}
+
+int
+config_print_json(const struct config *cfg, FILE *f)
+{
+	cJSON		*o = NULL, *keys = NULL, *old;
+	char		*text = NULL, *line, *next, *sp, *eq, *joined;
+	size_t		 len = 0;
+	FILE		*mem;
+	int		 rc = -1;
+
+	if ((mem = open_memstream(&text, &len)) == NULL)
+		return -1;
+	if (config_print(cfg, mem) == -1) {
+		fclose(mem);
+		goto out;
+	}
+	fclose(mem);
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (*line == '[') {
+			if (print_json_flush(f, &o) == -1)
+				goto out;
+			if ((eq = strchr(line, ']')) != NULL)
+				*eq = '\0';
+			o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "type", "config");
+			if ((sp = strchr(line + 1, ' ')) != NULL)
+				*sp++ = '\0';
+			cJSON_AddStringToObject(o, "section", line + 1);
+			if (sp != NULL)
+				cJSON_AddStringToObject(o, "name", sp);
+			else
+				cJSON_AddNullToObject(o, "name");
+			keys = cJSON_AddObjectToObject(o, "keys");
+			continue;
+		}
+		if (o == NULL || *line == ';' || (eq = strstr(line, " = ")) ==
+		    NULL)
+			continue;
+		*eq = '\0';
+		old = cJSON_GetObjectItemCaseSensitive(keys, line);
+		if (cJSON_IsString(old)) {
+			joined = xasprintf("%s, %s", old->valuestring, eq + 3);
+			cJSON_ReplaceItemInObjectCaseSensitive(keys, line,
+			    cJSON_CreateString(joined));
+			free(joined);
+		} else
+			cJSON_AddStringToObject(keys, line, eq + 3);
+	}
+	if (print_json_flush(f, &o) == -1)
+		goto out;
+	rc = fflush(f) == EOF || ferror(f) ? -1 : 0;
+out:
+	cJSON_Delete(o);
+	free(text);
+	return rc;
 }

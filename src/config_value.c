@@ -310,7 +310,7 @@ config_parse_value(struct config_loader *l, struct config_raw_section *sec,
 	case CONFIG_TYPE_DOUBLE:
 		if (util_parse_double(v, -HUGE_VAL, HUGE_VAL, &x, err,
 		    sizeof err) == -1 || !isfinite(x)) {
-			config_error(l, line, "%s: '%s' is not a number", k->name, v);
+			config_error(l, line, "%s: %s", k->name, err);
 			return;
 		}
 		lo = (k->flags & CONFIG_KEY_MIN_OPEN) ? x <= k->min : x < k->min;

@@ -1419,7 +1419,7 @@ cost_cmd(struct cmd_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "cwguard: config cost: CWGUARD_NOW: %s\n", err);
 		return CMD_EX_USAGE;
 	}
-	if ((cfg = config_load(ctx->config_path, &cause)) == NULL) {
+	if ((cfg = cmd_config_load(ctx, &cause)) == NULL) {
 		fputs(cause != NULL ? cause : "cannot load the config\n",
 		    stderr);
 		free(cause);

@@ -438,8 +438,11 @@ daemon_render(struct buf *b, void *arg)
 	size_t				 i;
 	int				 f;
 
-	metrics_help(b, "cwguard_up", "gauge", "1 while the daemon runs.");
-	metrics_sample(b, "cwguard_up", 1, (char *)NULL);
+	/* No cwguard_up: Prometheus's own up is the liveness signal. */
+	metrics_help(b, "cwguard_build_info", "gauge",
+	    "Always 1; the version of the running cwguard as a label.");
+	metrics_sample(b, "cwguard_build_info", 1, "version", PACKAGE_VERSION,
+	    (char *)NULL);
 	metrics_help(b, "cwguard_start_time_seconds", "gauge",
 	    "Start of the daemon, epoch seconds.");
 	metrics_sample(b, "cwguard_start_time_seconds", (double)d->started,
@@ -733,25 +736,126 @@ daemon_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	daemon_settle(d);
 }
 
+/*
+ * A reload rebuilds the sources; their counters (monotonic for Prometheus)
+ * carry over to the source of the same kind and name in the new config.
+ */
+struct daemon_counts {
+	enum daemon_kind	 kind;
+	char			*name;
+	long long		 cycles, failures, skipped;
+	double			 last_duration;
+	time_t			 last_ok;
+};
+
+static struct daemon_counts *
+daemon_counts_save(const struct daemon *d, size_t *np)
+{
+	struct daemon_counts	*c;
+	size_t			 i;
+
+	c = xcalloc(d->nsources + 1, sizeof *c);
+	for (i = 0; i < d->nsources; i++) {
+		c[i].kind = d->sources[i].kind;
+		c[i].name = xstrdup(d->sources[i].name);
+		c[i].cycles = d->sources[i].cycles;
+		c[i].failures = d->sources[i].failures;
+		c[i].skipped = d->sources[i].skipped;
+		c[i].last_duration = d->sources[i].last_duration;
+		c[i].last_ok = d->sources[i].last_ok;
+	}
+	*np = d->nsources;
+	return c;
+}
+
+static void
+daemon_counts_restore(struct daemon *d, const struct daemon_counts *c,
+    size_t n)
+{
+	struct daemon_source	*s;
+	size_t			 i, k;
+
+	for (i = 0; i < d->nsources; i++) {
+		s = &d->sources[i];
+		for (k = 0; k < n; k++) {
+			if (c[k].kind != s->kind ||
+			    strcmp(c[k].name, s->name) != 0)
+				continue;
+			s->cycles = c[k].cycles;
+			s->failures = c[k].failures;
+			s->skipped = c[k].skipped;
+			s->last_duration = c[k].last_duration;
+			s->last_ok = c[k].last_ok;
+			break;
+		}
+	}
+}
+
+/* daemon_build() and daemon_start(), the counters of c carried over. */
+static int
+daemon_rebuild(struct daemon *d, const struct daemon_counts *c, size_t n,
+    char *err, size_t errlen)
+{
+	if (daemon_build(d, err, errlen) == -1)
+		return -1;
+	daemon_counts_restore(d, c, n);
+	return daemon_start(d, err, errlen);
+}
+
+static void
+daemon_counts_free(struct daemon_counts *c, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(c[i].name);
+	free(c);
+}
+
+/*
+ * The errors of a config that did not load, one log record each: cause
+ * holds one "file:line: message" per line, and a record is one line.
+ */
+static void
+daemon_log_reload_errors(const char *path, const char *cause)
+{
+	const char	*p, *nl;
+	size_t		 n;
+
+	log_error("reload: %s is not valid, keeping the running config",
+	    path);
+	for (p = cause != NULL ? cause : ""; *p != '\0'; p = nl) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		n = (size_t)(nl - p);
+		if (n > 0)
+			log_error("reload: %.*s", (int)(n > 1000 ? 1000 : n), p);
+		if (*nl == '\n')
+			nl++;
+	}
+}
+
 /* Swaps the config in once nothing is in flight. */
 static void
 daemon_do_reload(struct daemon *d)
 {
-	struct config	*ncfg, *ocfg = d->cfg;
-	char		*cause = NULL, err[512];
+	struct config		*ncfg, *ocfg = d->cfg;
+	struct daemon_counts	*counts;
+	char			*cause = NULL, err[512];
+	size_t			 ncounts;
 
 	d->reload_wanted = 0;
 	if ((ncfg = config_load(d->ctx->config_path, &cause)) == NULL) {
 		d->reload_failures++;
-		log_error("reload: %s is not valid, keeping the running config: "
-		    "%s", d->ctx->config_path, cause != NULL ? cause : "?");
+		daemon_log_reload_errors(d->ctx->config_path, cause);
 		free(cause);
 		goto resume;
 	}
+	counts = daemon_counts_save(d, &ncounts);
 	daemon_teardown(d);
 	d->cfg = ncfg;
-	if (daemon_build(d, err, sizeof err) == 0 &&
-	    daemon_start(d, err, sizeof err) == 0) {
+	if (daemon_rebuild(d, counts, ncounts, err, sizeof err) == 0) {
+		daemon_counts_free(counts, ncounts);
 		d->reloads++;
 		config_free(ocfg);
 		log_set_level(d->cfg->log_level);
@@ -767,13 +871,15 @@ daemon_do_reload(struct daemon *d)
 	daemon_teardown(d);
 	config_free(ncfg);
 	d->cfg = ocfg;
-	if (daemon_build(d, err, sizeof err) == -1 ||
-	    daemon_start(d, err, sizeof err) == -1) {
+	if (daemon_rebuild(d, counts, ncounts, err, sizeof err) == -1) {
+		daemon_counts_free(counts, ncounts);
 		log_error("reload: cannot restart the old config either: %s",
 		    err);
 		d->exit_code = 1;
 		loop_break();
+		return;
 	}
+	daemon_counts_free(counts, ncounts);
 	return;
 resume:
 	sdnotify_send("READY=1");

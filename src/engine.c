@@ -335,13 +335,32 @@ static void
 engine_note_error(struct engine *e, const char *what, const char *name,
     const char *error)
 {
-	size_t	len = strlen(e->res.error);
+	static const char	 more[] = "; and more";
+	size_t			 len = strlen(e->res.error), room;
+	int			 n;
+
 
 	e->res.failed++;
-	if (len < sizeof e->res.error)
-		snprintf(e->res.error + len, sizeof e->res.error - len,
-		    "%s%s %s: %s", len ? "; " : "", what, name,
-		    error != NULL ? error : "failed");
+	if (len >= sizeof more - 1 &&
+	    strcmp(e->res.error + len - (sizeof more - 1), more) == 0)
+		return;
+	/* Whole errors only, and room kept to say some were left out. */
+	room = sizeof e->res.error - len - (sizeof more - 1);
+	n = snprintf(e->res.error + len, room, "%s%s %s: %s", len ? "; " : "",
+	    what, name, error != NULL ? error : "failed");
+	if (n >= 0 && (size_t)n < room)
+		return;
+	if (len > 0) {
+		memcpy(e->res.error + len, more, sizeof more);
+		return;
+	}
+	/* The first error alone is too long: cut it after a word. */
+	len = alert_utf8_cut(e->res.error, strlen(e->res.error), room - 5);
+	while (len > room / 2 && e->res.error[len - 1] != ' ')
+		len--;
+	while (len > 0 && e->res.error[len - 1] == ' ')
+		len--;
+	memcpy(e->res.error + len, " ...", 5);
 }
 
 static void

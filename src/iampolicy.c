@@ -409,7 +409,7 @@ iampolicy_cmd(struct cmd_ctx *ctx, int argc, char **argv)
 		fputs(ip_usage, stderr);
 		return CMD_EX_USAGE;
 	}
-	if ((cfg = config_load(ctx->config_path, &cause)) == NULL) {
+	if ((cfg = cmd_config_load(ctx, &cause)) == NULL) {
 		fputs(cause, stderr);
 		free(cause);
 		return CMD_EX_CONFIG;

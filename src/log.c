@@ -1,10 +1,13 @@
 #include "autoconf.h"
 
+#include <sys/stat.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
@@ -13,15 +16,40 @@
 
 static enum log_level	log_level = LOG_LEVEL_INFO;
 static int		log_json;
+static int		log_journal;	/* stderr is systemd's journal stream */
 
 static const char *log_names[] = { "debug", "info", "warn", "error",
     "quiet" };
+static const int log_priority[] = { 7, 6, 4, 3, 3 };
+
+/*
+ * systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it connected
+ * stdout/stderr to. When stderr is that stream (not redirected since),
+ * journald stamps the time itself and reads an sd-daemon "<N>" prefix as
+ * the priority, so that journalctl -p warning finds the warnings.
+ */
+int
+log_journal_detect(void)
+{
+	const char		*v = getenv("JOURNAL_STREAM");
+	unsigned long long	 dev, ino;
+	struct stat		 sb;
+	char			 tail;
+
+	if (v == NULL || sscanf(v, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &sb) == -1)
+		return 0;
+	return (unsigned long long)sb.st_dev == dev &&
+	    (unsigned long long)sb.st_ino == ino;
+}
 
 void
 log_init(enum log_level level, int json)
 {
 	log_level = level;
 	log_json = json;
+	log_journal = log_journal_detect();
 }
 
 void
@@ -160,6 +188,33 @@ truncated:
 }
 
 char *
+log_utf8_text(const char *s, size_t len, char *out, size_t outlen)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, o = 0, n;
+
+	if (outlen == 0)
+		return out;
+	while (i < len) {
+		if ((n = log_utf8_len(p + i, len - i)) == 0) {
+			if (o + 5 > outlen)
+				break;
+			snprintf(out + o, 5, "\\x%02x", p[i]);
+			o += 4;
+			i++;
+			continue;
+		}
+		if (o + n + 1 > outlen)
+			break;
+		memcpy(out + o, p + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+char *
 log_escape(const char *s, size_t len, char *out, size_t outlen)
 {
 	return log_escape_mode(s, len, out, outlen, 0);
@@ -211,6 +266,8 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap)
 	if ((size_t)n >= sizeof msg)
 		n = sizeof msg - 1;
 	util_format_rfc3339(time(NULL), when, sizeof when);
+	if (log_journal)	/* syslog priorities: debug 7 .. err 3 */
+		fprintf(stderr, "<%d>", log_priority[level]);
 	if (log_json) {
 		log_escape_mode(msg, (size_t)n, esc, sizeof esc, 1);
 		fprintf(stderr, "{\"time\":\"%s\",\"level\":\"%s\","
@@ -229,7 +286,11 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap)
 				esc[o++] = (char)c;
 		}
 		esc[o] = '\0';
-		fprintf(stderr, "%s %s: %s\n", when, log_names[level], esc);
+		if (log_journal)	/* the journal has its own timestamp */
+			fprintf(stderr, "%s: %s\n", log_names[level], esc);
+		else
+			fprintf(stderr, "%s %s: %s\n", when, log_names[level],
+			    esc);
 	}
 	fflush(stderr);
 	util_wipe(msg, sizeof msg);

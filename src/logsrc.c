@@ -128,6 +128,7 @@ struct logsrc {
 	int			 failed;
 	char			 error[256];
 	double			 bytes;		/* this cycle */
+	long long		 cycle_rows;	/* rows returned this cycle */
 	struct calls		 calls;
 	ev_timer		 kick;		/* starts a cycle from the loop */
 };
@@ -136,6 +137,7 @@ static void	resolve_next(struct logsrc *);
 static void	pump(struct logsrc *);
 static void	task_start(struct task *);
 static void	task_end(struct task *);
+static size_t	keep_and_split(struct task *, const struct logsrc_results *);
 static void	cycle_finish(struct logsrc *);
 static void	plan(struct logsrc *);
 
@@ -763,6 +765,12 @@ store_cycle_end(struct logsrc *ls)
 		    store_ptr_prune(ls->store, ls->source,
 		    ls->end + 1 - ls->cfg->overlap, NULL) == -1)
 			return -1;
+		/* The density plan() cuts the next window by. */
+		snprintf(key, sizeof key, "%s:rows_per_second", ls->source);
+		snprintf(v, sizeof v, "%.6g", (double)ls->cycle_rows /
+		    (double)(ls->end - ls->start + 1));
+		if (store_meta_put(ls->store, key, v) == -1)
+			return -1;
 	}
 	snprintf(key, sizeof key, "%s:bytes_scanned", ls->source);
 	if (store_meta_get(ls->store, key, v, sizeof v) == 1)
@@ -810,6 +818,7 @@ store_rows(struct task *t, const struct logsrc_results *res)
 	memset(&sc, 0, sizeof sc);
 	sc.ls = ls;
 	sc.batch = batch;
+	ls->cycle_rows += (long long)res->nrows;
 	for (i = 0; i < res->nrows; i++) {
 		sc.row = &res->rows[i];
 		sc.group = sc.row->group[0] != '\0' ? sc.row->group :
@@ -861,6 +870,7 @@ results_reply(struct task *t, const struct aws_result *r)
 	struct logsrc_results	 res;
 	struct task		*a, *b;
 	int64_t			 mid;
+	size_t			 kept;
 	char			 e[600];
 
 	if (!r->ok) {
@@ -900,7 +910,11 @@ results_reply(struct task *t, const struct aws_result *r)
 	}
 	ls->stats.bytes_scanned += res.bytes_scanned;
 	ls->bytes += res.bytes_scanned;
-	if (res.nrows >= (size_t)ls->limit || res.more) {
+	if ((res.nrows >= (size_t)ls->limit || res.more) &&
+	    (kept = keep_and_split(t, &res)) > 0) {
+		/* The seconds before the last row's are complete: kept. */
+		res.nrows = kept;
+	} else if (res.nrows >= (size_t)ls->limit || res.more) {
 		if (logsrc_window_split(t->start, t->end, &mid) == 0) {
 			/* Full: both halves again, oldest first. */
 			ls->stats.splits++;
@@ -930,6 +944,62 @@ stop:
 	if (t->query_id != NULL)
 		stop_query(ls->aws, t->query_id);
 	task_end(t);
+}
+
+/*
+ * A full reply (the limit reached) of a query sorted by @timestamp holds
+ * every row of the seconds before its last row's. Rather than halving the
+ * window and scanning all of it again at every level (about 5 times the
+ * bytes for ten times the limit), those rows are kept and only the rest
+ * of the window, [last second, end], is queried again, cut into pieces
+ * that the rows seen so far say hold about 3/4 of the limit each. Returns
+ * the number of rows to keep (the rest are queued, oldest first), or 0
+ * when the rows all fall in the first second (then halving it is).
+ */
+static size_t
+keep_and_split(struct task *t, const struct logsrc_results *res)
+{
+	struct logsrc	*ls = t->ls;
+	struct task	*piece, *after = NULL;
+	int64_t		 last, span, rest, from, to;
+	double		 rate, want;
+	size_t		 kept, n, i;
+
+	if (res->nrows == 0)
+		return 0;
+	last = res->rows[res->nrows - 1].ts_ms / 1000;
+	if (last <= t->start || last > t->end)
+		return 0;
+	for (kept = res->nrows; kept > 0 &&
+	    res->rows[kept - 1].ts_ms / 1000 >= last; kept--)
+		;
+	if (kept == 0)
+		return 0;
+	span = last - t->start;
+	rest = t->end - last + 1;
+	rate = (double)kept / (double)span;
+	want = rate * (double)rest / (0.75 * (double)ls->limit);
+	n = want < 1 ? 1 : want > 64 ? 64 : (size_t)want + 1;
+	if ((int64_t)n > rest)
+		n = (size_t)rest;
+	ls->stats.splits++;
+	log_debug("logs %s: %zu rows in [%lld, %lld]: %zu kept, the rest "
+	    "in %zu queries", ls->cfg->name, res->nrows, (long long)t->start,
+	    (long long)t->end, kept, n);
+	for (i = 0; i < n; i++) {
+		from = last + (int64_t)((double)rest * (double)i / (double)n);
+		to = i + 1 == n ? t->end : last + (int64_t)((double)rest *
+		    (double)(i + 1) / (double)n) - 1;
+		if (to < from)
+			continue;
+		piece = task_new(ls, t->first, t->ngroups, from, to);
+		if (after == NULL)
+			TAILQ_INSERT_HEAD(&ls->queue, piece, entry);
+		else
+			TAILQ_INSERT_AFTER(&ls->queue, after, piece, entry);
+		after = piece;
+	}
+	return kept;
 }
 
 /* Starts queued tasks up to the parallel cap; finishes when all are done. */
@@ -1001,18 +1071,50 @@ call_done(const struct aws_result *r, void *arg)
 
 /* --- the cycle --------------------------------------------------------- */
 
+/*
+ * The queries of the window: groups by LOGSRC_GROUPS_PER_QUERY, and the
+ * window cut in pieces that the last cycle's density (rows a second, of
+ * all the groups) says hold about half the limit each. Pieces do not
+ * overlap, so they scan the window's bytes once; a window that comes back
+ * full anyway is cut by keep_and_split().
+ */
 static void
 plan(struct logsrc *ls)
 {
 	struct task	*t;
-	size_t		 i, n;
+	char		 key[STORE_NAME_MAX + 32], v[64];
+	double		 rate = 0, want;
+	int64_t		 span = ls->end - ls->start + 1, from, to;
+	size_t		 i, n, k, pieces = 1;
 
+	snprintf(key, sizeof key, "%s:rows_per_second", ls->source);
+	if (store_meta_get(ls->store, key, v, sizeof v) == 1)
+		rate = strtod(v, NULL);
+	if (rate > 0 && span > 1) {
+		want = rate * (double)span / (0.5 * (double)ls->limit);
+		pieces = want < 1 ? 1 : want > 64 ? 64 : (size_t)want + 1;
+		if ((int64_t)pieces > span)
+			pieces = (size_t)span;
+	}
+	if (pieces > 1)
+		log_debug("logs %s: window [%lld, %lld] in %zu pieces (%.3g "
+		    "rows/s last cycle)", ls->cfg->name, (long long)ls->start,
+		    (long long)ls->end, pieces, rate);
 	for (i = 0; i < ls->ngroups; i += n) {
 		n = ls->ngroups - i;
 		if (n > LOGSRC_GROUPS_PER_QUERY)
 			n = LOGSRC_GROUPS_PER_QUERY;
-		t = task_new(ls, i, n, ls->start, ls->end);
-		TAILQ_INSERT_TAIL(&ls->queue, t, entry);
+		for (k = 0; k < pieces; k++) {
+			from = ls->start + (int64_t)((double)span * (double)k /
+			    (double)pieces);
+			to = k + 1 == pieces ? ls->end : ls->start +
+			    (int64_t)((double)span * (double)(k + 1) /
+			    (double)pieces) - 1;
+			if (to < from)
+				continue;
+			t = task_new(ls, i, n, from, to);
+			TAILQ_INSERT_TAIL(&ls->queue, t, entry);
+		}
 	}
 }
 
@@ -1095,6 +1197,7 @@ logsrc_cycle(struct logsrc *ls, time_t now, int64_t lag, int flags,
 	ls->stored_end = 0;
 	ls->error[0] = '\0';
 	ls->bytes = 0;
+	ls->cycle_rows = 0;
 	ls->have_window = logsrc_window(have == 1, cursor, now, lag,
 	    ls->cfg->overlap, ls->cfg->lookback, &ls->start, &ls->end);
 	ev_timer_set(&ls->kick, 0., 0.);

@@ -24,7 +24,8 @@ struct main_command {
 
 static const struct main_command main_commands[] = {
 	{ "run", cmd_run, "run" },
-	{ "check", cmd_check, "check [--dry-run] [--watch NAME]..." },
+	{ "check", cmd_check, "check [--dry-run] [-t SECONDS] "
+	    "[--perfdata-series] [--watch NAME]..." },
 	{ "backtest", cmd_backtest,
 	    "backtest --from T --to T [--watch NAME]..." },
 	{ "scan", cmd_scan, "scan [--rules FILE] [--baseline FILE] "
@@ -34,8 +35,9 @@ static const struct main_command main_commands[] = {
 	{ "status", cmd_status, "status [--watch NAME] [--ascii]" },
 	{ "test-alert", cmd_test_alert, "test-alert [SINK]..." },
 	{ "audit", cmd_audit, "audit [--region R]..." },
-	{ "config", cmd_config,
-	    "config check [--online] | config iam-policy | config cost" },
+	{ "config", cmd_config, "config check [--online]\n"
+	    "  config iam-policy [--account ID] [--audit]\n"
+	    "  config cost [--offline]" },
 	{ "silence", cmd_silence, "silence add|list|expire ..." },
 	{ "version", cmd_version, "version" },
 };
@@ -59,7 +61,9 @@ cmd_version(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0)) {
-		printf("usage: cwguard version\n");
+		printf("usage: cwguard version\n\nPrint the version of "
+		    "cwguard (with --format json as\n"
+		    "{\"type\":\"version\",\"version\":...}). Exit 0.\n");
 		return CMD_EX_OK;
 	}
 	if (argc > 1) {

@@ -88,6 +88,96 @@ metrics_respond(struct metrics_conn *c, int status, const char *ctype,
 	ev_io_start(c->m->loop, &c->io);
 }
 
+/*
+ * The exposition format wants each family in one group: its HELP and TYPE
+ * lines, then all its samples. A renderer may declare two families and
+ * interleave their samples (one loop over the sources); Prometheus's
+ * parser then splits them and loses the types. This regroups the page:
+ * families in the order first seen, the first HELP/TYPE of each kept,
+ * samples in their order. A sample's family is its name before '{' or ' '.
+ */
+struct metrics_family {
+	char		*name;
+	int		 has_help, has_type;
+	struct buf	 head;
+	struct buf	 samples;
+};
+
+static struct metrics_family *
+metrics_family_get(struct metrics_family **fams, size_t *nfams,
+    const char *name, size_t len)
+{
+	struct metrics_family	*f;
+	size_t			 i;
+
+	for (i = 0; i < *nfams; i++)
+		if (strlen((*fams)[i].name) == len &&
+		    memcmp((*fams)[i].name, name, len) == 0)
+			return &(*fams)[i];
+	*fams = xreallocarray(*fams, *nfams + 1, sizeof **fams);
+	f = &(*fams)[(*nfams)++];
+	f->name = xstrndup(name, len);
+	f->has_help = f->has_type = 0;
+	buf_init(&f->head, 0);
+	buf_init(&f->samples, 0);
+	return f;
+}
+
+static void
+metrics_group(struct buf *page)
+{
+	struct metrics_family	*fams = NULL, *f;
+	const char		*p, *end, *nl, *name;
+	size_t			 nfams = 0, i, n, len;
+	struct buf		 out;
+
+	p = buf_cstr(page);
+	end = p + page->len;
+	for (; p < end; p = nl) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		else
+			nl++;
+		len = (size_t)(nl - p);
+		if (len > 7 && (memcmp(p, "# HELP ", 7) == 0 ||
+		    memcmp(p, "# TYPE ", 7) == 0)) {
+			name = p + 7;
+			n = strcspn(name, " \n");
+			f = metrics_family_get(&fams, &nfams, name, n);
+			/* A family declared twice keeps its first header. */
+			if (p[2] == 'H' && !f->has_help) {
+				f->has_help = 1;
+				buf_append(&f->head, p, len);
+			} else if (p[2] == 'T' && !f->has_type) {
+				f->has_type = 1;
+				buf_append(&f->head, p, len);
+			}
+			continue;
+		}
+		if (len == 0 || *p == '#' || *p == '\n')
+			continue;
+		n = strcspn(p, "{ \n");
+		f = metrics_family_get(&fams, &nfams, p, n);
+		buf_append(&f->samples, p, len);
+		if (p[len - 1] != '\n')
+			buf_putc(&f->samples, '\n');
+	}
+	buf_init(&out, METRICS_RESP_MAX);
+	for (i = 0; i < nfams; i++) {
+		buf_append(&out, fams[i].head.data == NULL ? "" :
+		    fams[i].head.data, fams[i].head.len);
+		buf_append(&out, fams[i].samples.data == NULL ? "" :
+		    fams[i].samples.data, fams[i].samples.len);
+		free(fams[i].name);
+		buf_cleanup(&fams[i].head);
+		buf_cleanup(&fams[i].samples);
+	}
+	free(fams);
+	buf_reset(page);
+	buf_append(page, out.data == NULL ? "" : out.data, out.len);
+	buf_cleanup(&out);
+}
+
 static void
 metrics_handle(struct metrics_conn *c)
 {
@@ -104,6 +194,7 @@ metrics_handle(struct metrics_conn *c)
 		metrics_respond(c, 405, "text/plain", &body);
 	} else if (strcmp(path, "/metrics") == 0) {
 		c->m->render(&body, c->m->arg);
+		metrics_group(&body);
 		metrics_respond(c, 200, "text/plain; version=0.0.4; "
 		    "charset=utf-8", &body);
 	} else if (strcmp(path, "/healthz") == 0) {

@@ -100,6 +100,107 @@ email_body_line(struct buf *b, const char *s)
 	} while (len > 0);
 }
 
+/*
+ * The sender "Name <addr>" or "addr": the address into addr, the display
+ * name (unquoted, maybe "") into name.
+ */
+static void
+email_sender(const char *from, char *name, size_t namelen, char *addr,
+    size_t addrlen)
+{
+	const char	*lt = strchr(from, '<');
+	size_t		 n;
+
+	if (lt == NULL) {
+		name[0] = '\0';
+		util_strlcpy(addr, from, addrlen);
+		return;
+	}
+	n = strcspn(lt + 1, ">");
+	snprintf(addr, addrlen, "%.*s", (int)n, lt + 1);
+	for (n = (size_t)(lt - from); n > 0 && from[n - 1] == ' '; n--)
+		;
+	if (n >= 2 && from[0] == '"' && from[n - 1] == '"') {
+		from++;
+		n -= 2;
+	}
+	snprintf(name, namelen, "%.*s", (int)n, from);
+}
+
+/* The domain of the sender's address, for Message-IDs (RFC 5322 3.6.4). */
+static void
+email_domain(const char *addr, char *out, size_t outlen)
+{
+	const char	*at = strrchr(addr, '@');
+	size_t		 n;
+
+	if (at == NULL || (n = strspn(at + 1, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")) == 0 ||
+	    at[1 + n] != '\0') {
+		util_strlcpy(out, "cwguard.invalid", outlen);
+		return;
+	}
+	snprintf(out, outlen, "%s", at + 1);
+}
+
+/* From: with the display name quoted or encoded as needed. */
+static void
+email_from_header(struct buf *b, const char *name, const char *addr)
+{
+	const char	*p;
+	int		 ascii = 1;
+
+	buf_puts(b, "From: ");
+	if (name[0] != '\0') {
+		for (p = name; *p != '\0'; p++)
+			if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
+				ascii = 0;
+		if (!ascii)
+			email_header_text(b, name);
+		else if (strpbrk(name, "()<>[]:;@\\,.\"") != NULL)
+			buf_printf(b, "\"%s\"", name);
+		else
+			buf_puts(b, name);
+		buf_printf(b, " <%s>", addr);
+	} else
+		buf_puts(b, addr);
+	buf_puts(b, "\r\n");
+}
+
+/*
+ * One subject for a whole incident, so that firing, repeat and resolved
+ * mails stay one conversation; the state is in the body's first line.
+ * Replies (repeat, resolved) get "Re: ". A batch of several alerts keeps
+ * alert_subject().
+ */
+static void
+email_subject(const struct alert *v, size_t n, long long omitted,
+    char *out, size_t outlen)
+{
+	const struct alert	*a = &v[0];
+	struct buf		 b;
+	size_t			 cut;
+
+	if (n > 1 || omitted > 0 || a->test) {
+		alert_subject(a, n, omitted, out, outlen > 201 ? 200 :
+		    outlen - 1);
+		return;
+	}
+	buf_init(&b, 4096);
+	buf_puts(&b, a->status == ALERT_RESOLVED || a->repeat ? "Re: " : "");
+	if (a->kind == ALERT_SECRET)
+		buf_printf(&b, "[cwguard] secret %s in %s", a->rule,
+		    a->log_group[0] != '\0' ? a->log_group : a->path);
+	else
+		buf_printf(&b, "[cwguard] %s/%s %s", a->watch, a->entity,
+		    a->signal);
+	cut = alert_utf8_cut(b.data, b.len, outlen - 1 < 200 ? outlen - 1 :
+	    200);
+	memcpy(out, b.data, cut);
+	out[cut] = '\0';
+	buf_cleanup(&b);
+}
+
 static void
 email_alert(struct buf *b, const struct alert *a)
 {
@@ -193,7 +294,8 @@ email_render(const struct config_sink *s, const struct sink_msg *m,
 	struct alert	*v = NULL;
 	size_t		 n, i;
 	long long	 omitted;
-	char		 subject[400], date[64], line[600];
+	char		 subject[400], date[64], line[600], name[256];
+	char		 domain[256], thread[40], addr[320];
 	const cJSON	*acc, *reg;
 	struct tm	 tm;
 	time_t		 now = m->now;
@@ -212,24 +314,40 @@ email_render(const struct config_sink *s, const struct sink_msg *m,
 		snprintf(err, errlen, "malformed stored notification");
 		goto done;
 	}
-	alert_subject(&v[0], n, omitted, subject, 200);
+	email_subject(v, n, omitted, subject, sizeof subject);
 	(void)alert_redact_text(subject, strlen(subject));
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	email_sender(s->from, name, sizeof name, addr, sizeof addr);
+	email_domain(addr, domain, sizeof domain);
+	/*
+	 * The incident's thread: every mail about it References the same
+	 * id, derived from the incident (alert_id), and a repeat or resolved
+	 * mail is In-Reply-To it; the sink keeps no state to do more.
+	 */
+	alert_id(&v[0], thread, sizeof thread);
 
 	buf_init(&o->body, SINK_BODY_MAX);
-	buf_printf(&o->body, "From: %s\r\nTo: ", s->from);
+	email_from_header(&o->body, name, addr);
+	buf_puts(&o->body, "To: ");
 	for (i = 0; s->to[i] != NULL; i++)
 		buf_printf(&o->body, "%s%s", i > 0 ? ",\r\n " : "", s->to[i]);
 	buf_puts(&o->body, "\r\nSubject: ");
 	email_header_text(&o->body, subject);
 	buf_printf(&o->body, "\r\nDate: %s\r\n"
-	    "Message-ID: <%s@cwguard>\r\n"
-	    "MIME-Version: 1.0\r\n"
+	    "Message-ID: <%s@%s>\r\n", date, m->id, domain);
+	if (n == 1 && omitted == 0 && !v[0].test) {
+		if (v[0].status == ALERT_RESOLVED || v[0].repeat)
+			buf_printf(&o->body, "In-Reply-To: <incident.%s@%s>\r\n",
+			    thread, domain);
+		buf_printf(&o->body, "References: <incident.%s@%s>\r\n",
+		    thread, domain);
+	}
+	buf_printf(&o->body, "MIME-Version: 1.0\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: 8bit\r\n"
 	    "Auto-Submitted: auto-generated\r\n"
-	    "X-Cwguard-Notification: %s\r\n\r\n", date, m->id, m->id);
+	    "X-Cwguard-Notification: %s\r\n\r\n", m->id);
 	for (i = 0; i < n; i++)
 		email_alert(&o->body, &v[i]);
 	if (omitted > 0) {
@@ -251,7 +369,9 @@ email_render(const struct config_sink *s, const struct sink_msg *m,
 	}
 	(void)alert_redact_text(o->body.data, o->body.len);
 	o->url = s->smtp_url.value;
-	o->mail_from = s->from;
+	/* The envelope sender is the address alone. */
+	o->owned[o->nowned++] = xstrdup(addr);
+	o->mail_from = o->owned[o->nowned - 1];
 	o->rcpt = (const char *const *)s->to;
 	for (o->nrcpt = 0; s->to[o->nrcpt] != NULL; o->nrcpt++)
 		;

@@ -1,9 +1,9 @@
 /*
  * Webhook sink: POST payload v1 as JSON, custom headers, and with an
  * hmac_key the Standard Webhooks headers webhook-id (the notification
- * id), webhook-timestamp and webhook-signature. A key written "whsec_..."
- * is base64 after the prefix, as Standard Webhooks secrets are; any other
- * key is used as raw bytes.
+ * id), webhook-timestamp and webhook-signature. The key is read as the
+ * Standard Webhooks reference libraries read it: an optional "whsec_"
+ * prefix stripped, the rest base64 (util_webhook_key()).
  */
 #include "autoconf.h"
 
@@ -32,28 +32,10 @@ sink_webhook_signature(const char *key, const char *id, long long ts,
 	size_t		 klen;
 	struct buf	 msg;
 	char		 tss[32], b64[64];
-	int		 n, rc = -1;
+	int		 rc = -1;
 
-	if (strncmp(key, "whsec_", 6) == 0) {
-		klen = strlen(key + 6);
-		if (klen == 0 || klen > 4 * (sizeof k / 3) || klen % 4 != 0)
-			return -1;
-		n = EVP_DecodeBlock(k, (const unsigned char *)key + 6,
-		    (int)klen);
-		if (n < 0)
-			return -1;
-		/* EVP_DecodeBlock counts the padding bytes as zeroes. */
-		if (key[6 + klen - 1] == '=')
-			n--;
-		if (key[6 + klen - 2] == '=')
-			n--;
-		klen = (size_t)n;
-	} else {
-		klen = strlen(key);
-		if (klen == 0 || klen > sizeof k)
-			return -1;
-		memcpy(k, key, klen);
-	}
+	if (util_webhook_key(key, k, sizeof k, &klen) == -1)
+		return -1;
 	snprintf(tss, sizeof tss, "%lld", ts);
 	buf_init(&msg, strlen(id) + strlen(tss) + len + 8);
 	if (buf_printf(&msg, "%s.%s.", id, tss) == -1 ||
@@ -119,8 +101,8 @@ webhook_render(const struct config_sink *s, const struct sink_msg *m,
 		if (sink_webhook_signature(s->hmac_key.value, m->id,
 		    (long long)m->now, o->body.data, o->body.len, sig,
 		    sizeof sig) == -1) {
-			snprintf(err, errlen, "hmac_key unusable (whsec_ "
-			    "keys must be base64)");
+			snprintf(err, errlen, "hmac_key unusable (must be "
+			    "base64, optionally prefixed whsec_)");
 			return -1;
 		}
 		snprintf(ts, sizeof ts, "%lld", (long long)m->now);

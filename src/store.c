@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -362,6 +363,33 @@ store_match_owner(const char *path)
 	}
 }
 
+/*
+ * SQLite says "disk I/O error" when it cannot make PATH-shm on a full
+ * file system: when the directory has (almost) no space left, say so.
+ */
+static void
+store_disk_note(const char *path, char *err, size_t errlen)
+{
+	struct statvfs	 vfs;
+	char		*dir, *slash;
+	size_t		 len = strlen(err);
+	unsigned long long free_bytes;
+
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		free(dir);
+		dir = xstrdup(".");
+	} else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (statvfs(dir, &vfs) == 0 && (free_bytes = (unsigned long long)
+	    vfs.f_bavail * vfs.f_frsize) < 1024 * 1024 && len + 1 < errlen)
+		snprintf(err + len, errlen - len, " (the file system of %s is "
+		    "full: %llu bytes free)", dir, free_bytes);
+	free(dir);
+}
+
 struct store *
 store_open(const char *path, int flags, char *err, size_t errlen)
 {
@@ -389,6 +417,15 @@ store_open(const char *path, int flags, char *err, size_t errlen)
 		created = empty = 1;
 	} else if (store_check_header(path, &empty, err, errlen) == -1)
 		return NULL;
+	else if ((sb.st_mode & 077) != 0)
+		/*
+		 * Used, not refused (a refusal would stop a running install
+		 * on upgrade), but said: the file holds the fingerprint key.
+		 */
+		log_warn("state database %s is accessible to group/others "
+		    "(mode %04o): it holds the fingerprint key and finding "
+		    "previews; chmod 600 %s", path,
+		    (unsigned)(sb.st_mode & 07777), path);
 	if (empty && (flags & STORE_READONLY)) {
 		snprintf(err, errlen, "state database %s is empty (never "
 		    "initialised)", path);
@@ -414,6 +451,7 @@ store_open(const char *path, int flags, char *err, size_t errlen)
 	store_match_owner(path);
 	return s;
 fail:
+	store_disk_note(path, err, errlen);
 	store_close(s);
 	if (created)
 		unlink(path);

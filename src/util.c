@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -233,6 +234,11 @@ util_parse_double(const char *s, double min, double max, double *out,
 		snprintf(err, errlen, "'%s' is not a number", s);
 		return -1;
 	}
+	/* Decimal only: strtod() also takes 0x10, 0x1p4, nan and inf. */
+	if (s[strspn(s, "0123456789.eE+-")] != '\0') {
+		snprintf(err, errlen, "'%s' is not a decimal number", s);
+		return -1;
+	}
 	d = strtod(s, &end);
 	if (errno != 0 || *end != '\0' || !isfinite(d)) {
 		snprintf(err, errlen, "'%s' is not a number", s);
@@ -372,4 +378,108 @@ util_monotonic(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int
+util_private_state(const char *what, char *dir, size_t dirlen, char *db,
+    size_t dblen, char *err, size_t errlen)
+{
+	const char	*tmp;
+
+	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	if ((size_t)snprintf(dir, dirlen, "%s/cwguard-%s.XXXXXX", tmp, what) >=
+	    dirlen || mkdtemp(dir) == NULL) {
+		snprintf(err, errlen, "cannot make a directory in %s: %s", tmp,
+		    strerror(errno));
+		return -1;
+	}
+	if ((size_t)snprintf(db, dblen, "%s/state.db", dir) >= dblen) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		(void)rmdir(dir);
+		return -1;
+	}
+	return 0;
+}
+
+void
+util_private_state_remove(const char *dir, const char *db)
+{
+	static const char *sfx[] = { "", "-wal", "-shm", "-journal", ".lock" };
+	char	 p[PATH_MAX];
+	size_t	 i;
+
+	for (i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		if ((size_t)snprintf(p, sizeof p, "%s%s", db, sfx[i]) >=
+		    sizeof p)
+			continue;
+		if (unlink(p) == -1 && errno != ENOENT)
+			fprintf(stderr, "cwguard: cannot remove %s: %s\n", p,
+			    strerror(errno));
+	}
+	if (rmdir(dir) == -1)
+		fprintf(stderr, "cwguard: cannot remove %s: %s\n", dir,
+		    strerror(errno));
+}
+
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int
+util_base64_decode(const char *s, size_t len, unsigned char *out,
+    size_t outlen, size_t *n)
+{
+	size_t		 i, o = 0, pad = 0;
+	unsigned long	 acc;
+	int		 v[4], k;
+
+	if (len % 4 != 0)
+		return -1;
+	for (i = 0; i < len; i += 4) {
+		acc = 0;
+		for (k = 0; k < 4; k++) {
+			if (s[i + k] == '=' && i + 4 == len && k >= 2 &&
+			    (k == 3 || s[i + 3] == '=')) {
+				v[k] = 0;
+				pad++;
+			} else if ((v[k] = b64_value((unsigned char)s[i + k])) ==
+			    -1)
+				return -1;
+			acc = acc << 6 | (unsigned long)v[k];
+		}
+		if (o + 3 - pad > outlen)
+			return -1;
+		out[o++] = (unsigned char)(acc >> 16);
+		if (pad < 2)
+			out[o++] = (unsigned char)(acc >> 8);
+		if (pad < 1)
+			out[o++] = (unsigned char)acc;
+	}
+	*n = o;
+	return 0;
+}
+
+int
+util_webhook_key(const char *key, unsigned char *out, size_t outlen,
+    size_t *n)
+{
+	if (strncmp(key, "whsec_", 6) == 0)
+		key += 6;
+	if (*key == '\0' || util_base64_decode(key, strlen(key), out, outlen,
+	    n) == -1 || *n == 0)
+		return -1;
+	return 0;
 }

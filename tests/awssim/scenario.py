@@ -119,6 +119,7 @@ class Data:
         self.sts = sc.get('sts', {})
         self.imds = sc.get('imds', {})
         self.ecs = sc.get('ecs', {})
+        self.sso = sc.get('sso', {})
         self.functions = sc.get('lambda', {}).get('functions', [])
         self.iam = sc.get('iam', {})
         self.hooks = sc.get('hooks', {})

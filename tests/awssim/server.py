@@ -6,7 +6,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import (cloudwatch, creds, iam, lambda_, logs, paging, proto,
-               secretsmanager, sns, sts)
+               secretsmanager, sns, sso, sts)
 from .proto import ApiError
 from .sigv4 import AuthFail, scope_service, verify
 from .state import THROTTLE
@@ -157,6 +157,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.paging(method, path, query, body)
             if path.startswith('/latest/'):
                 return self.simple(method, 'imds', path, body, creds.imds)
+            if path in ('/federation/credentials', '/token'):
+                return sso.handle(self, method, path, query, body)
             if creds.is_ecs_path(self.state, path):
                 return self.simple(method, 'ecs', path, body, creds.ecs)
             return self.aws(method, path, query, body)

@@ -40,6 +40,10 @@ class State:
             self.temp_creds = {}
             self.expire_at = {}          # access key or '*' -> epoch
             self.imds_tokens = {}        # token -> expiry (sim time)
+            # SSO: access token -> expiry; the current refresh token
+            self.sso_tokens = {t: float(e) for t, e in
+                               data.sso.get('tokens', {}).items()}
+            self.sso_refresh = data.sso.get('refresh_token')
             self.queries = {}            # logs query id -> dict
             self.reset_records()
             self.faults = []
@@ -58,6 +62,7 @@ class State:
                 'cloudwatch': defaultdict(int),
                 'logs': defaultdict(int),
                 'faults': defaultdict(int),
+                'sso': defaultdict(int),
             }
             self.metrics_per_call = []
             self.hooks = []

@@ -10,8 +10,9 @@
 #   golden.sh            run the tests ("$CWGUARD" is the binary)
 #   golden.sh --refresh  rewrite the .out files from the current binary
 #
-# The runner provides what conf/cwguard.conf references: $CWGUARD_HOOK_KEY
-# and $CREDENTIALS_DIRECTORY/slack-url.
+# The runner provides what conf/cwguard.conf references: $CWGUARD_HOOK_KEY,
+# $CREDENTIALS_DIRECTORY/slack-url and the rules file (its path rewritten
+# from /etc/cwguard/rules.conf to example/rules.conf).
 
 here=$(cd "$(dirname "$0")" && pwd) || exit 1
 srcdir=${SRCDIR:-$here/../..}
@@ -46,8 +47,12 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cwguard-golden.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 mkdir "$tmp/good" "$tmp/bad" "$tmp/example" "$tmp/creds"
+# The example's [logs] rules file (config check reads it) is made here.
 cp "$here"/good/*.conf "$tmp/good/" && cp "$here"/bad/*.conf "$tmp/bad/" &&
-    cp "$srcdir/conf/cwguard.conf" "$tmp/example/cwguard.conf" || exit 1
+    sed 's|^rules = /etc/cwguard/rules.conf|rules = example/rules.conf|' \
+    "$srcdir/conf/cwguard.conf" >"$tmp/example/cwguard.conf" || exit 1
+printf '[rule internal-token]\nkeywords = itk_\npattern = (itk_[A-Za-z0-9]{32})\n' \
+    >"$tmp/example/rules.conf"
 chmod 600 "$tmp"/good/*.conf "$tmp"/bad/*.conf
 for f in "$tmp"/good/*readable*.conf "$tmp"/bad/*readable*.conf \
     "$tmp/example/cwguard.conf"; do
@@ -58,7 +63,7 @@ printf 'https://hooks.slack.com/services/T0000/B0000/golden\n' \
 chmod 600 "$tmp/creds/slack-url"
 
 CREDENTIALS_DIRECTORY="$tmp/creds"
-CWGUARD_HOOK_KEY=golden-hook-key
+CWGUARD_HOOK_KEY=Z29sZGVuLWhvb2sta2V5
 export CREDENTIALS_DIRECTORY CWGUARD_HOOK_KEY
 unset CWGUARD_CONFIG CWGUARD_GOLDEN_UNSET
 

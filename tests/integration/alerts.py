@@ -62,7 +62,7 @@ topic_arn = {TOPIC}
 [sink mail]
 type = email
 smtp_url = smtp://127.0.0.1:{sim.ports['smtp']}
-from = cwguard@example.com
+from = "cwguard, ops" <cwguard@example.com>
 to = oncall@example.com, sec@example.com
 username = cwguard
 password = {PASSWORD}
@@ -73,7 +73,7 @@ rate_limit = 1000
 [sink slow]
 type = webhook
 url = {hook}slow
-hmac_key = plain-key-for-slow
+hmac_key = cGxhaW4ta2V5LWZvci1zbG93
 [sink slack400]
 type = slack
 url = {hook}slack400
@@ -184,8 +184,12 @@ url = http://127.0.0.1:{free_port()}/hooks/refused
         for n in ('From', 'To', 'Subject', 'Date', 'Message-ID',
                   'MIME-Version', 'Content-Type'):
             t.ok(n in names, 'email: header %s' % n, hdr)
-        t.ok('Message-ID: <%s@cwguard>' % ids.get('mail') in hdr,
-             'email: Message-ID <notification-id@cwguard>')
+        t.ok('Message-ID: <%s@example.com>' % ids.get('mail') in hdr,
+             'email: Message-ID <notification-id@sender-domain>')
+        t.ok('From: "cwguard, ops" <cwguard@example.com>' in hdr and
+             m['mail_from'] == '<cwguard@example.com>',
+             'email: display name in From:, the address alone as envelope '
+             'sender', (hdr, m.get('mail_from')))
         t.ok('Content-Type: text/plain; charset=utf-8' in hdr,
              'email: text/plain UTF-8')
         t.ok(re.search(r'^Date: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d '

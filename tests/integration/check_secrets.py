@@ -16,7 +16,7 @@ from cwgtest import Sim, Tap, clean_env, run, write, TESTS  # noqa: E402
 
 T0 = 1767225600
 KEY = ('AKIDSIMBASIC0000001', 'simSecretBasic/0000000000000000000000001')
-HMAC_KEY = 'demo-hmac-key-from-secrets-manager-0001'
+HMAC_KEY = 'whsec_ZGVtby1obWFjLWtleS1mcm9tLXNlY3JldHMtbWFuYWdlci0wMDAx'
 
 t = Tap()
 scen_dir = os.path.join(TESTS, 'scenarios')
@@ -49,7 +49,7 @@ try:
         body = hooks[0]['body']
         signed = '%s.%s.%s' % (h.get('webhook-id'), h.get('webhook-timestamp'),
                                body)
-        want = base64.b64encode(hmac.new(HMAC_KEY.encode(), signed.encode(),
+        want = base64.b64encode(hmac.new(base64.b64decode(HMAC_KEY[6:]), signed.encode(),
                                          hashlib.sha256).digest()).decode()
         t.ok(h.get('webhook-signature') == 'v1,' + want,
              'signed with the HMAC key from Secrets Manager', h)

@@ -37,6 +37,15 @@ for c in run check backtest status test-alert audit; do
 	expect_grep out "^usage: cwguard $c" "$c --help shows its usage"
 done
 
+# Every command's --help is more than its usage line.
+for c in run check backtest scan status test-alert audit version; do
+	run "$CWGUARD" $c --help
+	[ "$(grep -c . "$TMPD/out")" -gt 2 ]
+	ok $? "$c --help describes the command, not only its usage"
+done
+run "$CWGUARD" --help
+expect_grep out "iam-policy \[--account ID\]" "--help names config iam-policy --account"
+
 run "$CWGUARD" version extra
 expect_rc 64 "version takes no arguments"
 

@@ -108,6 +108,17 @@ def metric(text, name, **labels):
     return total if seen else None
 
 
+def prom_families(text):
+    """The page through Prometheus's own parser: [(name, type, n)], or
+    None when python3-prometheus-client is not installed."""
+    try:
+        from prometheus_client.parser import text_string_to_metric_families
+    except ImportError:
+        return None
+    return [(f.name, f.type, len(f.samples))
+            for f in text_string_to_metric_families(text)]
+
+
 def wait_for(cond, timeout):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -184,6 +195,7 @@ try:
          'kind': 'delay', 'seconds': 3, 'count': 1}]})
     time.sleep(2.5)
     write(conf, base_conf + logs_conf)
+    cyc0 = metric(get('/metrics')[1], 'cwguard_cycles_total', source='fns')
     proc.send_signal(signal.SIGHUP)
     t.ok(wait_for(lambda: metric(get('/metrics')[1], 'cwguard_reloads_total',
                                  result='ok') == 1, 20),
@@ -192,6 +204,31 @@ try:
                                   source='app', result='ok') or 0) >= 1, 20),
          'the new logs source runs after the reload', daemon_log()[-2000:])
     t.ok(proc.poll() is None, 'still running after the reload')
+    text = get('/metrics')[1]
+    t.ok((metric(text, 'cwguard_cycles_total', source='fns') or 0) >=
+         (cyc0 or 1), 'cwguard_cycles_total does not reset on a reload '
+         '(%r -> %r)' % (cyc0, metric(text, 'cwguard_cycles_total',
+                                      source='fns')))
+    fams = prom_families(text)
+    if fams is None:
+        print('ok %d - /metrics parsed by prometheus_client # SKIP '
+              'python3-prometheus-client not installed' % (t.n + 1))
+        t.n += 1
+    else:
+        names = [f[0] for f in fams]
+        types = {f[0]: f[1] for f in fams}
+        t.ok(len(names) == len(set(names)) and
+             types.get('cwguard_findings') == 'counter' and
+             types.get('cwguard_logs_bytes_scanned') == 'counter' and
+             types.get('cwguard_cycles') == 'counter' and
+             types.get('cwguard_entities') == 'gauge',
+             '/metrics: Prometheus\'s parser sees each family once, with '
+             'its type', fams)
+        t.ok('cwguard_up' not in names and
+             types.get('cwguard_build_info') == 'gauge' and
+             'version="' in text.split('cwguard_build_info{', 1)[-1][:80],
+             '/metrics: cwguard_build_info{version=...}, no cwguard_up',
+             fams)
     # The outbox scheduler of the daemon delivers what the new logs source
     # found: one notification, the key only as a redacted preview.
     caught = wait_for(lambda: [h for h in sim.ctl('GET', 'hooks')
@@ -212,6 +249,9 @@ try:
     lg = daemon_log()
     t.ok('keeping the running config' in lg and 'c.conf:' in lg,
          'the log says why, with file:line', lg[-1500:])
+    t.ok(not [x for x in lg.splitlines() if 'reload' in x and
+              x.rstrip().endswith('\\n')],
+         'the reload error lines end without a literal \\n', lg[-1500:])
     okn = metric(get('/metrics')[1], 'cwguard_cycles_total', source='app',
                  result='ok')
     t.ok(wait_for(lambda: (metric(get('/metrics')[1], 'cwguard_cycles_total',

@@ -11,7 +11,7 @@ printf 'https://hooks.slack.com/services/T0000/B0000/dummy\n' \
     >"$TMPD/creds/slack-url"
 chmod 600 "$TMPD/creds/slack-url"
 CREDENTIALS_DIRECTORY="$TMPD/creds"
-CWGUARD_HOOK_KEY=dummy-hook-key
+CWGUARD_HOOK_KEY=ZHVtbXktaG9vay1rZXk=
 export CREDENTIALS_DIRECTORY CWGUARD_HOOK_KEY
 unset CWGUARD_CONFIG
 example="$SRCDIR/conf/cwguard.conf"

@@ -111,7 +111,9 @@ for f in bin/cwguard share/man/man8/cwguard.8 share/man/man5/cwguard.conf.5 \
     share/doc/cwguard/examples/cwguard.conf \
     share/doc/cwguard/examples/cwguard.cron \
     share/doc/cwguard/examples/iam-policy.json \
-    lib/systemd/system/cwguard.service; do
+    lib/systemd/system/cwguard.service \
+    share/bash-completion/completions/cwguard \
+    share/zsh/site-functions/_cwguard; do
 	[ -f "$p/$f" ]
 	ok $? "installs $f"
 done

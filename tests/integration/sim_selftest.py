@@ -653,6 +653,50 @@ def t_catchers(sim):
     s.quit()
 
 
+def t_sso(sim):
+    """IAM Identity Center: botocore's sso and sso-oidc clients."""
+    sc = json.loads(open(os.path.join(TESTS, 'scenarios',
+                                      'basic.json')).read())
+    now = int(time.time())
+    sc['sso'] = {'tokens': {'SIMSSOSELF0001': now + 600},
+                 'client_id': 'cid', 'client_secret': 'csec',
+                 'refresh_token': 'rt1',
+                 'roles': {'123456789012/ReadOnly': 'self@example.test'}}
+    sim.ctl('POST', 'scenario', sc)
+    sim.ctl('POST', 'clock', {'now': now})
+    sso = SESSION.create_client('sso', region_name='us-east-1',
+                                endpoint_url=sim.url, config=Config(
+                                    signature_version=UNSIGNED,
+                                    retries={'total_max_attempts': 1}))
+    r = sso.get_role_credentials(roleName='ReadOnly', accountId='123456789012',
+                                 accessToken='SIMSSOSELF0001')
+    rc = r.get('roleCredentials', {})
+    ok(rc.get('accessKeyId', '').startswith('ASIA') and
+       rc.get('sessionToken') and rc.get('expiration', 0) > now * 1000,
+       'sso GetRoleCredentials: roleCredentials, expiration in ms')
+    is_(code_of(sso.get_role_credentials, roleName='ReadOnly',
+                accountId='123456789012', accessToken='nope'),
+        ('UnauthorizedException', 401), 'sso: an unknown token is 401')
+    oidc = SESSION.create_client('sso-oidc', region_name='us-east-1',
+                                 endpoint_url=sim.url, config=Config(
+                                     signature_version=UNSIGNED,
+                                     retries={'total_max_attempts': 1}))
+    r = oidc.create_token(clientId='cid', clientSecret='csec',
+                          grantType='refresh_token', refreshToken='rt1')
+    ok(r.get('accessToken', '').startswith('SIMSSOTOKEN') and
+       r.get('expiresIn') == 3600 and r.get('refreshToken') not in
+       (None, 'rt1'), 'sso-oidc CreateToken: a new token, refresh rotated')
+    is_(code_of(oidc.create_token, clientId='cid', clientSecret='csec',
+                grantType='refresh_token', refreshToken='rt1'),
+        ('InvalidGrantException', 400), 'sso-oidc: a used refresh token is '
+        'refused')
+    r2 = sso.get_role_credentials(roleName='ReadOnly',
+                                  accountId='123456789012',
+                                  accessToken=r['accessToken'])
+    ok(r2['roleCredentials']['accessKeyId'].startswith('ASIA'),
+       'sso: the refreshed token is accepted')
+
+
 def t_stats(sim):
     """Called at the end of t_identity, before any reset."""
     s = sim.ctl('GET', 'stats')
@@ -675,7 +719,7 @@ def main():
         ok(sim.ports.get('http') and sim.ports.get('smtp'),
            'port file holds http and smtp ports')
         for t in (t_identity, t_suite, t_cloudwatch, t_logs, t_sns_sts_secrets,
-                  t_imds_ecs, t_lambda_iam, t_faults, t_catchers):
+                  t_imds_ecs, t_lambda_iam, t_faults, t_catchers, t_sso):
             try:
                 t(sim)
             except Exception as e:  # a crash in one group fails that group

@@ -485,6 +485,14 @@ test_webhook(void)
 	    "webhook: Standard Webhooks known vector");
 	ok(sink_webhook_signature("whsec_!!!!", "a", 1, "b", 1, sig,
 	    sizeof sig) == -1, "webhook: bad whsec_ key refused");
+	/* As the reference libraries: no prefix, still base64. */
+	ok(sink_webhook_signature("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+	    "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+	    "{\"test\": 2432232314}", 20, sig, sizeof sig) == 0 &&
+	    strcmp(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=") ==
+	    0, "webhook: a key without whsec_ is base64-decoded too");
+	ok(sink_webhook_signature("plain-key", "a", 1, "b", 1, sig,
+	    sizeof sig) == -1, "webhook: a key that is not base64 is refused");
 
 	s->hmac_key.source = CONFIG_SECRET_LITERAL;
 	s->hmac_key.value = xstrdup("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
@@ -527,6 +535,7 @@ test_email(void)
 	struct alert		 a;
 	cJSON			*stored;
 	const char		*p;
+	char			 ref[200] = "", subj[300] = "";
 	int			 crlf = 1;
 
 	spike(&a, "zahlungsdienst-\xc3\xbc\xc3\xb6");
@@ -538,8 +547,13 @@ test_email(void)
 		ok(strstr(o.body.data, "\r\nDate: Sun, 01 Nov 2026 00:00:00 "
 		    "+0000\r\n") != NULL, "email: RFC 5322 Date");
 		ok(strstr(o.body.data, "\r\nMessage-ID: <0123456789abcdef"
-		    "0123456789abcdef@cwguard>\r\n") != NULL,
-		    "email: Message-ID <id@cwguard>");
+		    "0123456789abcdef@example.com>\r\n") != NULL,
+		    "email: Message-ID <id@sender-domain>");
+		ok((p = strstr(o.body.data, "\r\nReferences: <incident."))
+		    != NULL && strstr(o.body.data, "In-Reply-To:") == NULL,
+		    "email: a firing mail References its incident, replies "
+		    "to nothing");
+
 		ok(strstr(o.body.data, "\r\nMIME-Version: 1.0\r\nContent-Type: "
 		    "text/plain; charset=utf-8\r\n") != NULL,
 		    "email: MIME text/plain UTF-8");
@@ -556,6 +570,65 @@ test_email(void)
 	s->smtp_url.value = xstrdup("smtp://127.0.0.1:2525");
 	if (render(&sink_email_ops, s, stored, &o) == 0)
 		ok(!o.require_tls, "email: loopback smtp:// without STARTTLS");
+	sink_out_cleanup(&o);
+	cJSON_Delete(stored);
+
+	/* The resolved mail: same subject (a reply), same thread. */
+	spike(&a, "checkout");
+	stored = stored_many(&a, 1, 0);
+	if (render(&sink_email_ops, s, stored, &o) == 0 &&
+	    (p = strstr(o.body.data, "\r\nSubject: ")) != NULL) {
+		util_strlcpy(subj, p + 11, sizeof subj);
+		subj[strcspn(subj, "\r")] = '\0';
+		if ((p = strstr(o.body.data, "\r\nReferences: ")) != NULL)
+			util_strlcpy(ref, p + 14, sizeof ref);
+		ref[strcspn(ref, "\r")] = '\0';
+	}
+	sink_out_cleanup(&o);
+	cJSON_Delete(stored);
+	is_str(subj, "[cwguard] api/checkout-0 5xx", "email: the subject "
+	    "names the incident, not its state");
+	a.status = ALERT_RESOLVED;
+	stored = stored_many(&a, 1, 0);
+	if (render(&sink_email_ops, s, stored, &o) == 0) {
+		ok(strstr(o.body.data, "\r\nSubject: Re: [cwguard] "
+		    "api/checkout-0 5xx\r\n") != NULL,
+		    "email: resolved: the same subject, as a reply");
+		ok(ref[0] == '<' && (p = strstr(o.body.data,
+		    "\r\nIn-Reply-To: ")) != NULL &&
+		    strncmp(p + 15, ref, strlen(ref)) == 0 &&
+		    strstr(o.body.data, "\r\nReferences: ") != NULL &&
+		    strncmp(strstr(o.body.data, "\r\nReferences: ") + 14, ref,
+		    strlen(ref)) == 0,
+		    "email: resolved: In-Reply-To and References the firing "
+		    "mail's thread (%s)", ref);
+	}
+	sink_out_cleanup(&o);
+	cJSON_Delete(stored);
+	a.status = ALERT_FIRING;
+	a.repeat = 1;
+	stored = stored_many(&a, 1, 0);
+	if (render(&sink_email_ops, s, stored, &o) == 0)
+		ok(strstr(o.body.data, "\r\nSubject: Re: [cwguard] "
+		    "api/checkout-0 5xx\r\n") != NULL &&
+		    strstr(o.body.data, "\r\nIn-Reply-To: <incident.") != NULL,
+		    "email: repeat: a reply in the same thread");
+	sink_out_cleanup(&o);
+	cJSON_Delete(stored);
+
+	/* A display name: quoted in From:, the address alone as sender. */
+	free(s->from);
+	s->from = xstrdup("cwguard ops <cw@alerts.example.org>");
+	stored = stored_many(&a, 1, 0);
+	if (render(&sink_email_ops, s, stored, &o) == 0) {
+		ok(strncmp(o.body.data, "From: cwguard ops "
+		    "<cw@alerts.example.org>\r\n", 43) == 0,
+		    "email: From: with the display name");
+		is_str(o.mail_from, "cw@alerts.example.org",
+		    "email: envelope sender is the address");
+		ok(strstr(o.body.data, "@alerts.example.org>\r\n") != NULL,
+		    "email: ids in the sender's domain");
+	}
 	sink_out_cleanup(&o);
 	cJSON_Delete(stored);
 	freesink(s);

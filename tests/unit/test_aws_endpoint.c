@@ -1,10 +1,13 @@
 /* aws_endpoint: regional hosts, IAM's global host, overrides, regions. */
 #include "autoconf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "aws_endpoint.h"
+#include "aws_profile.h"
 #include "tap.h"
 
 static void
@@ -94,5 +97,64 @@ main(void)
 	    !aws_endpoint_region_valid("us--east-1") &&
 	    !aws_endpoint_region_valid("useast1") &&
 	    !aws_endpoint_region_valid("us-east-1-"), "malformed regions");
+	/* The profile's configured endpoints, and ignoring them. */
+	{
+		struct aws_profile	p;
+		char			path[] = "/tmp/test_aws_endpoint.XXXXXX";
+		FILE			*f;
+		int			fd;
+
+		clear_env();
+		fd = mkstemp(path);
+		f = fdopen(fd, "w");
+		fputs("[services s]\nsts =\n  endpoint_url = http://127.0.0.1:7\n"
+		    "cloudwatch_logs =\n  endpoint_url = http://127.0.0.1:6\n",
+		    f);
+		fclose(f);
+		memset(&p, 0, sizeof p);
+		p.endpoint_url = "http://127.0.0.1:9";
+		p.services = "s";
+		ok(aws_endpoint_configure(&p, path, err, sizeof err) == 0,
+		    "configure from a profile and its [services s]");
+		aws_endpoint_resolve(AWS_SVC_STS, "us-east-1", &ep, err,
+		    sizeof err);
+		is_str(ep.url, "http://127.0.0.1:7", "[services] sts");
+		aws_endpoint_resolve(AWS_SVC_LOGS, "us-east-1", &ep, err,
+		    sizeof err);
+		is_str(ep.url, "http://127.0.0.1:6", "[services] cloudwatch_logs");
+		aws_endpoint_resolve(AWS_SVC_SNS, "us-east-1", &ep, err,
+		    sizeof err);
+		is_str(ep.url, "http://127.0.0.1:9", "profile endpoint_url");
+		setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:8", 1);
+		aws_endpoint_resolve(AWS_SVC_SNS, "us-east-1", &ep, err,
+		    sizeof err);
+		is_str(ep.url, "http://127.0.0.1:8",
+		    "AWS_ENDPOINT_URL before the profile's");
+		aws_endpoint_resolve(AWS_SVC_STS, "us-east-1", &ep, err,
+		    sizeof err);
+		is_str(ep.url, "http://127.0.0.1:7",
+		    "[services] before AWS_ENDPOINT_URL");
+		setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
+		aws_endpoint_resolve(AWS_SVC_STS, "us-east-1", &ep, err,
+		    sizeof err);
+		is_str(ep.url, "https://sts.us-east-1.amazonaws.com",
+		    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true: none used");
+		unsetenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+		unsetenv("AWS_ENDPOINT_URL");
+		p.ignore_configured_endpoint_urls = "true";
+		aws_endpoint_configure(&p, path, err, sizeof err);
+		aws_endpoint_resolve(AWS_SVC_STS, "us-east-1", &ep, err,
+		    sizeof err);
+		is_str(ep.url, "https://sts.us-east-1.amazonaws.com",
+		    "profile ignore_configured_endpoint_urls = true");
+		setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "false", 1);
+		aws_endpoint_resolve(AWS_SVC_STS, "us-east-1", &ep, err,
+		    sizeof err);
+		is_str(ep.url, "http://127.0.0.1:7",
+		    "... the variable set to false wins");
+		aws_endpoint_configure(NULL, NULL, err, sizeof err);
+		unlink(path);
+		clear_env();
+	}
 	return tap_done();
 }

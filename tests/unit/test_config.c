@@ -220,6 +220,8 @@ test_errors(void)
 		  "dimensions = Foo\n", ":5: dimensions: dimension 'Foo' is not" },
 		{ "[aws]\nmax_concurrency = 65\n", ":2: max_concurrency: 65 is "
 		  "out of range (1..64)" },
+		{ "[watch w]\nkind = lambda\nfunctions = f\nmin_ratio = 0x10\n",
+		  ":4: min_ratio: '0x10' is not a decimal number" },
 		{ "[aws]\nrole_arn = arn:aws:iam::1234:role/x\n",
 		  ":2: role_arn: 'arn:aws:iam::1234:role/x' is not an IAM role" },
 		{ "[cwguard]\nmetrics_listen = 9464\n", ":2: metrics_listen: "
@@ -238,6 +240,12 @@ test_errors(void)
 		  "123456789012:q\n", ":3: topic_arn:" },
 		{ "[sink s]\ntype = slack\n", ":1: missing required key 'url' "
 		  "for type = slack" },
+		{ "[sink s]\ntype = webhook\nurl = https://h.example.com/x\n"
+		  "hmac_key = whsec_not*base64\n", ":4: hmac_key: not a Standard "
+		  "Webhooks key" },
+		{ "[sink s]\ntype = email\nsmtp_url = smtps://m.example.com\n"
+		  "from = cw <cw@example.com\nto = a@example.com\n",
+		  ":4: from: 'cw <cw@example.com' is not a sender" },
 		{ "[sink s]\ntype = slack\nurl = http://hooks.example.com/x\n",
 		  ":3: url: must be an https:// URL" },
 		{ "[sink s]\ntype = email\nsmtp_url = http://x\nfrom = a@b\n"
@@ -385,7 +393,7 @@ test_secret_resolve(void)
 	write_file(path, "https://hooks.example.com/cred\r\n", 0600);
 	snprintf(path, sizeof path, "%s/creds/key", tmpdir);
 	write_file(path, "two\n\n", 0600);
-	setenv("CWG_TEST_KEY", "s3cr3t-env-value", 1);
+	setenv("CWG_TEST_KEY", "czNjcjN0LWVudi12YWx1ZQ==", 1);
 
 	unsetenv("CREDENTIALS_DIRECTORY");
 	cfg = load_text("[sink h]\ntype = webhook\nurl = ${file:hook-url}\n"
@@ -397,7 +405,7 @@ test_secret_resolve(void)
 	    strcmp(sk->url.value, "https://hooks.example.com/beside") == 0,
 	    "${file:} relative to the config, newline stripped");
 	ok(sk != NULL && sk->hmac_key.value != NULL &&
-	    strcmp(sk->hmac_key.value, "s3cr3t-env-value") == 0,
+	    strcmp(sk->hmac_key.value, "czNjcjN0LWVudi12YWx1ZQ==") == 0,
 	    "${env:} resolved");
 	config_free(cfg);
 	free(cause);
@@ -405,13 +413,16 @@ test_secret_resolve(void)
 
 	setenv("CREDENTIALS_DIRECTORY", credir, 1);
 	cfg = load_text("[sink h]\ntype = webhook\nurl = ${file:hook-url}\n"
-	    "hmac_key = ${file:key}\n", 0644, &cause);
+	    "[sink m]\ntype = email\nsmtp_url = smtps://m.example\n"
+	    "from = a@b\nto = c@d\nusername = u\npassword = ${file:key}\n",
+	    0644, &cause);
 	sk = cfg != NULL ? config_sink_find(cfg, "h") : NULL;
 	ok(sk != NULL && sk->url.value != NULL &&
 	    strcmp(sk->url.value, "https://hooks.example.com/cred") == 0,
 	    "${file:} under $CREDENTIALS_DIRECTORY, CRLF stripped");
-	ok(sk != NULL && sk->hmac_key.value != NULL &&
-	    strcmp(sk->hmac_key.value, "two\n") == 0,
+	sk = cfg != NULL ? config_sink_find(cfg, "m") : NULL;
+	ok(sk != NULL && sk->password.value != NULL &&
+	    strcmp(sk->password.value, "two\n") == 0,
 	    "only one trailing newline stripped");
 	config_free(cfg);
 	free(cause);
@@ -437,7 +448,7 @@ test_literal_permissions(void)
 	static const char *const texts[] = {
 		"[sink h]\ntype = webhook\nurl = https://x.example/hook\n",
 		"[sink h]\ntype = webhook\nurl = ${env:CWG_TEST_KEY}\n"
-		"hmac_key = literal-key\n",
+		"hmac_key = bGl0ZXJhbC1rZXk=\n",
 		"[sink m]\ntype = email\nsmtp_url = smtps://u:p@mail.example\n"
 		"from = a@b\nto = c@d\n",
 		"[sink h]\ntype = webhook\nurl = ${env:CWG_TEST_KEY}\n"
@@ -477,7 +488,7 @@ test_masking(void)
 	struct config	*cfg;
 	char		*cause = NULL, *out, *out2;
 
-	setenv("CWG_TEST_KEY", "env-secret-value-123", 1);
+	setenv("CWG_TEST_KEY", "ZW52LXNlY3JldC12YWx1ZS0xMjM=", 1);
 	cfg = load_text("[sink h]\ntype = webhook\n"
 	    "url = https://hooks.example.com/T0/literal-secret-url\n"
 	    "hmac_key = ${env:CWG_TEST_KEY}\n"
@@ -501,7 +512,7 @@ test_masking(void)
 	    strstr(out, "literal-header-secret") == NULL &&
 	    strstr(out, "literal-pw") == NULL &&
 	    strstr(out, "literal-password") == NULL &&
-	    strstr(out, "env-secret-value-123") == NULL,
+	    strstr(out, "ZW52LXNlY3JldC12YWx1ZS0xMjM=") == NULL,
 	    "no secret value is printed");
 	ok(strstr(out, "url = ********\n") != NULL, "literal url masked");
 	ok(strstr(out, "hmac_key = ${env:CWG_TEST_KEY}\n") != NULL,

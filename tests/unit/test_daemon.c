@@ -28,7 +28,15 @@ render(struct buf *b, void *arg)
 	metrics_help(b, "cwguard_cycles_total", "counter", "Cycles run.");
 	metrics_sample(b, "cwguard_cycles_total", 3, "source", "api\"x\\y",
 	    (char *)NULL);
-	metrics_sample(b, "cwguard_up", 1, (char *)NULL);
+	metrics_sample(b, "cwguard_bare", 1, (char *)NULL);
+	/* Two families declared first, samples interleaved: regrouped. */
+	metrics_help(b, "cwguard_a_total", "counter", "A.");
+	metrics_help(b, "cwguard_b", "gauge", "B.");
+	metrics_sample(b, "cwguard_a_total", 1, "s", "x", (char *)NULL);
+	metrics_sample(b, "cwguard_b", 2, "s", "x", (char *)NULL);
+	metrics_sample(b, "cwguard_a_total", 3, "s", "y", (char *)NULL);
+	metrics_sample(b, "cwguard_b", 4, "s", "y", (char *)NULL);
+	metrics_help(b, "cwguard_a_total", "counter", "A again.");
 }
 
 static int
@@ -135,7 +143,13 @@ main(void)
 	    NULL, "TYPE line");
 	ok(r != NULL && strstr(r, "cwguard_cycles_total{source=\"api\\\"x\\\\y\"}"
 	    " 3\n") != NULL, "label value escaped");
-	ok(r != NULL && strstr(r, "\ncwguard_up 1\n") != NULL, "bare sample");
+	ok(r != NULL && strstr(r, "\ncwguard_bare 1\n") != NULL, "bare sample");
+	ok(r != NULL && strstr(r, "# HELP cwguard_a_total A.\n"
+	    "# TYPE cwguard_a_total counter\ncwguard_a_total{s=\"x\"} 1\n"
+	    "cwguard_a_total{s=\"y\"} 3\n# HELP cwguard_b B.\n"
+	    "# TYPE cwguard_b gauge\ncwguard_b{s=\"x\"} 2\n"
+	    "cwguard_b{s=\"y\"} 4\n") != NULL && strstr(r, "A again") == NULL,
+	    "interleaved families regrouped, first header kept");
 	r = fetch(metrics_port(m), "GET /healthz HTTP/1.0\r\n\r\n");
 	ok(r != NULL && strstr(r, "200 OK") != NULL && strstr(r, "\r\n\r\nok\n")
 	    != NULL, "/healthz healthy");

@@ -241,7 +241,7 @@ test_secrets_and_role(void)
 	cJSON	*doc, *st;
 	char	*raw = NULL;
 
-	setenv("TEST_IAMPOLICY_UNSET_OK", "k", 1);
+	setenv("TEST_IAMPOLICY_UNSET_OK", "a2V5", 1);
 	doc = policy_of(text, NULL, 0, &raw);
 	st = statement(doc, "SecretsManagerRead");
 	is_str(joined(st, "Action"), "secretsmanager:GetSecretValue",

@@ -1,6 +1,8 @@
 /* log: escaping of untrusted text, redaction, levels, one line per record. */
 #include "autoconf.h"
 
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,33 @@ emit_json(void)
 	log_warn("quote \" backslash \\ nl \n bad \xff end");
 }
 
+/* stderr as systemd's journal stream: JOURNAL_STREAM names it. */
+static void
+emit_journal(void)
+{
+	struct stat	sb;
+	char		v[64];
+
+	fstat(2, &sb);
+	snprintf(v, sizeof v, "%llu:%llu", (unsigned long long)sb.st_dev,
+	    (unsigned long long)sb.st_ino);
+	setenv("JOURNAL_STREAM", v, 1);
+	log_init(LOG_LEVEL_DEBUG, 0);
+	log_warn("cycle failed");
+	log_error("broken");
+	log_debug("detail");
+	log_init(LOG_LEVEL_INFO, 1);
+	log_info("as json");
+	/* Another stream (stderr redirected since systemd started us). */
+	snprintf(v, sizeof v, "%llu:%llu", (unsigned long long)sb.st_dev,
+	    (unsigned long long)sb.st_ino + 1);
+	setenv("JOURNAL_STREAM", v, 1);
+	log_init(LOG_LEVEL_INFO, 0);
+	log_warn("not the journal");
+	unsetenv("JOURNAL_STREAM");
+	log_init(LOG_LEVEL_INFO, 0);
+}
+
 int
 main(void)
 {
@@ -94,5 +123,15 @@ main(void)
 	ok(strstr(s, "\"level\":\"warn\",\"msg\":\"quote \\\" backslash "
 	    "\\\\ nl \\n bad \\\\xff end\"}\n") != NULL,
 	    "JSON record escaped and valid: %s", s);
+	s = capture(emit_journal);
+	ok(strncmp(s, "<4>warn: cycle failed\n<3>error: broken\n"
+	    "<7>debug: detail\n", 40) == 0 &&
+	    strstr(s, "<7>debug: detail\n") != NULL,
+	    "journal: <N> priority prefixes, no timestamp: %s", s);
+	ok(strstr(s, "<6>{\"time\":") != NULL, "journal: JSON records get the "
+	    "prefix too");
+	ok(strstr(s, "Z warn: not the journal\n") != NULL &&
+	    strstr(s, ">warn: not the journal") == NULL,
+	    "journal: another stream keeps the timestamp, no prefix");
 	return tap_done();
 }

@@ -153,6 +153,12 @@ test_numbers(void)
 	    "double inf refused");
 	ok(util_parse_double("1.5", 0, 1, &d, err, sizeof err) == -1,
 	    "double out of range");
+	ok(util_parse_double("0x10", 0, 100, &d, err, sizeof err) == -1 &&
+	    strstr(err, "decimal") != NULL, "double 0x10 (hex) refused");
+	ok(util_parse_double("0x1p3", 0, 100, &d, err, sizeof err) == -1,
+	    "double 0x1p3 (hex float) refused");
+	ok(util_parse_double("-2.5E+1", -100, 100, &d, err, sizeof err) ==
+	    0 && d == -25, "double -2.5E+1");
 	ok(util_parse_bool("Yes", &b, err, sizeof err) == 0 && b == 1,
 	    "bool Yes");
 	ok(util_parse_bool("off", &b, err, sizeof err) == 0 && b == 0,
