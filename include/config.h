@@ -123,6 +123,7 @@ struct config_watch {
 	int64_t			 repeat;
 	int64_t			 baseline;
 	int64_t			 idle_interval;
+	char			*poll;		/* "auto" or a duration */
 	char			*namespace;	/* metric */
 	char			*metric;
 	char			**dimensions;	/* "Name=Value" */
@@ -178,6 +179,7 @@ struct config {
 	enum config_log_format	 log_format;
 	struct config_listen	 metrics_listen;
 	int64_t			 secret_ttl;
+	double			 budget;	/* USD a month; NAN: none */
 	/* [aws] */
 	struct config_aws	 aws;
 	struct config_watches	 watches;

@@ -60,15 +60,18 @@ int	 poll_rising(double min_errors, double min_ratio, double alpha,
 
 /*
  * The smoothed traffic after a poll that fetched k new periods with
- * requests in total (no datapoint: 0): an exponential average with a
- * time constant of tau seconds; rate < 0 (unknown) takes the mean.
- * *outage (may be NULL) is set when the new periods had no requests
- * while the rate said busy (at least min_requests): the rate is then
- * kept, so an outage does not make a busy entity look quiet.
+ * requests in total (no datapoint: 0), recent a period on average in the
+ * newest POLL_RECENT of them: an exponential average with a time constant
+ * of tau seconds, but never below recent (traffic that grows is busy at
+ * once; traffic that falls away decays); rate < 0 (unknown) takes the
+ * larger of the means. *outage (may be NULL) is set when the new periods
+ * had no requests while the rate said busy (at least min_requests): the
+ * rate is then kept, so an outage does not make a busy entity look quiet.
  */
-double	 poll_rate(double rate, double requests, int64_t k, int64_t period,
-	    int64_t tau, double min_requests, int *outage);
+double	 poll_rate(double rate, double requests, int64_t k, double recent,
+	    int64_t period, int64_t tau, double min_requests, int *outage);
 
+#define POLL_RECENT	5	/* periods */
 #define POLL_TAU	900	/* seconds: the rate's time constant */
 
 #endif

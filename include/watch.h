@@ -28,6 +28,8 @@ struct watch_stats {
 	long long	 metrics_requested;	/* last cycle */
 	long long	 entities;		/* known entities */
 	long long	 idle;			/* entities polled at idle pace */
+	long long	 quiet;			/* entities whose gap is > 1 */
+	long long	 skipped;		/* entities not due this cycle */
 	time_t		 last_ok;
 	char		 last_error[256];
 	/* added by the watch module */

@@ -68,8 +68,8 @@ poll_rising(double min_errors, double min_ratio, double alpha, double n,
 }
 
 double
-poll_rate(double rate, double requests, int64_t k, int64_t period,
-    int64_t tau, double min_requests, int *outage)
+poll_rate(double rate, double requests, int64_t k, double recent,
+    int64_t period, int64_t tau, double min_requests, int *outage)
 {
 	double	 mean, a;
 
@@ -77,14 +77,17 @@ poll_rate(double rate, double requests, int64_t k, int64_t period,
 		*outage = 0;
 	if (k <= 0 || !(requests >= 0))
 		return rate;
+	if (!(recent >= 0))
+		recent = 0;
 	mean = requests / (double)k;
 	if (rate < 0 || !isfinite(rate))
-		return mean;
+		return mean > recent ? mean : recent;
 	if (requests == 0 && rate >= min_requests) {
 		if (outage != NULL)
 			*outage = 1;
 		return rate;
 	}
 	a = tau > 0 ? 1 - exp(-(double)(k * period) / (double)tau) : 1;
-	return rate + (mean - rate) * a;
+	rate += (mean - rate) * a;
+	return rate > recent ? rate : recent;
 }

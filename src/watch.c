@@ -20,6 +20,7 @@
 #include "config.h"
 #include "log.h"
 #include "loop.h"
+#include "poll.h"
 #include "store.h"
 #include "util.h"
 #include "watch.h"
@@ -415,6 +416,10 @@ watch_entity_carry(struct watch_entity *e, struct watch_entity *old)
 	e->saved_boot = old->saved_boot;
 	e->saved_polled = old->saved_polled;
 	e->saved_traffic = old->saved_traffic;
+	e->rate = old->rate;
+	e->saved_rate = old->saved_rate;
+	e->gap = old->gap;
+	e->saved_gap = old->saved_gap;
 	for (i = 0; i < e->nseries; i++) {
 		for (k = 0; k < old->nseries; k++)
 			if (old->series[k].def == e->series[i].def)
@@ -426,6 +431,7 @@ watch_entity_carry(struct watch_entity *e, struct watch_entity *old)
 		}
 		e->series[i].found = old->series[k].found;
 		e->series[i].st = old->series[k].st;
+		e->series[i].rising = old->series[k].rising;
 		e->series[i].last_value = old->series[k].last_value;
 		e->series[i].last_baseline = old->series[k].last_baseline;
 		/* a metric series keeps its detector (moved, not copied) */
@@ -640,6 +646,9 @@ watch_new(const struct config *cfg, const struct config_watch *cw,
 	w->dp.resolve_after = cw->resolve_after;
 	w->dp.repeat = cw->repeat;
 	if (detector_params_check(&w->dp, err, errlen) == -1)
+		goto fail;
+	if (cw->poll != NULL && strcmp(cw->poll, "auto") != 0 &&
+	    util_parse_duration(cw->poll, &w->poll_fixed, err, errlen) == -1)
 		goto fail;
 	robust_params_default(&w->rp);
 	if (cw->kind == CONFIG_WATCH_METRIC) {
@@ -921,7 +930,8 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 	struct watch_series	*s;
 	char			 key[STORE_NAME_MAX], val[256];
 	long long		 b = 0, p = 0, t = 0;
-	int			 i, rc;
+	double			 r = -1;
+	int			 i, rc, g = 1;
 
 	for (i = 0; i < e->nseries; i++)
 		e->series[i].changed = 0;
@@ -931,11 +941,18 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 	if ((rc = store_meta_get(w->store, key, val, sizeof val)) == -1)
 		goto fail;
 	e->boot = e->polled = e->traffic = 0;
-	if (rc == 1 && sscanf(val, "boot=%lld polled=%lld traffic=%lld",
-	    &b, &p, &t) == 3) {
+	e->rate = -1;
+	e->gap = 1;
+	/* rate and gap: absent in rows written before poll = auto */
+	if (rc == 1 && sscanf(val, "boot=%lld polled=%lld traffic=%lld "
+	    "rate=%lf gap=%d", &b, &p, &t, &r, &g) >= 3) {
 		e->boot = b;
 		e->polled = p;
 		e->traffic = t;
+		if (isfinite(r) && r >= 0 && g >= 1) {
+			e->rate = r;
+			e->gap = g;
+		}
 	}
 	for (i = 0; i < e->nseries; i++) {
 		s = &e->series[i];
@@ -944,6 +961,7 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 			goto fail;
 		detector_alert_init(&s->st);
 		s->found = rc;
+		s->rising = 0;
 		s->last_value = s->last_baseline = NAN;
 		if (rc == 1) {
 			s->st.state = (enum detector_state)sa.state;
@@ -959,6 +977,8 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 	e->saved_boot = e->boot;
 	e->saved_polled = e->polled;
 	e->saved_traffic = e->traffic;
+	e->saved_rate = e->rate;
+	e->saved_gap = e->gap;
 	e->loaded = 1;
 	return 0;
 fail:
@@ -1055,6 +1075,90 @@ static void
 watch_boot_cb(const struct cw_data *d, const char *error, void *arg)
 {
 	watch_data_cb(d, error, arg, 1);
+}
+
+/*
+ * Whether a count entity is polled this cycle: its gap has passed (half
+ * an interval early is on time: the daemon's ticks jitter), or one of
+ * its series is pending, firing or rising.
+ */
+static int
+watch_due(const struct watch *w, const struct watch_entity *e)
+{
+	int64_t	iv = w->cfg->interval > 0 ? w->cfg->interval : 60;
+	int	k;
+
+	if (e->polled == 0 || e->gap <= 1)
+		return 1;
+	for (k = 0; k < e->nseries; k++)
+		if (e->series[k].rising ||
+		    e->series[k].st.state == DETECTOR_ST_PENDING ||
+		    e->series[k].st.state == DETECTOR_ST_FIRING)
+			return 1;
+	return (int64_t)w->now + iv / 2 >= e->polled + (int64_t)e->gap * iv;
+}
+
+void
+watch_pace(struct watch *w, struct watch_entity *e)
+{
+	const struct watch_series	*s;
+	struct poll_in			 in;
+	int64_t				 P = w->cw->period, from, c;
+	double				 req, rec, best = -1, brec = 0;
+	size_t				 i, i0, i1;
+	int32_t				 q;
+	int				 k, outage = 0;
+
+	if (w->backtest || w->cw->kind == CONFIG_WATCH_METRIC ||
+	    w->fend <= w->fstart)
+		return;
+	/* the periods new since the last poll (its fine window's end) */
+	from = e->polled > 0 ? watch_floor(e->polled - w->cfg->lag, P) :
+	    w->fstart;
+	if (from < w->fstart)
+		from = w->fstart;
+	i0 = (size_t)((from - w->fstart) / P);
+	i1 = (size_t)((w->fend - w->fstart) / P);
+	memset(&in, 0, sizeof in);
+	in.state = POLL_OK;
+	for (k = 0; k < e->nseries; k++) {
+		s = &e->series[k];
+		if (s->st.state == DETECTOR_ST_FIRING)
+			in.state = POLL_FIRING;
+		else if (s->st.state == DETECTOR_ST_PENDING &&
+		    in.state != POLL_FIRING)
+			in.state = POLL_PENDING;
+		else if (s->rising && in.state == POLL_OK)
+			in.state = POLL_RISING;
+		if (s->iden < 0 || (q = e->qfine[s->iden]) < 0 ||
+		    (size_t)q >= w->dfine.n || w->dfine.rows == NULL)
+			continue;
+		req = rec = 0;
+		for (i = i0; i < i1; i++)
+			if (watch_row_get(&w->dfine.rows[q], i, &c) && c > 0) {
+				req += (double)c;
+				if (i + POLL_RECENT >= i1)
+					rec += (double)c;
+			}
+		if (req > best && i1 > i0) {
+			best = req;
+			brec = rec / (double)(i1 - i0 < POLL_RECENT ?
+			    i1 - i0 : POLL_RECENT);
+		}
+	}
+	if (best >= 0 && i1 > i0)
+		e->rate = poll_rate(e->rate, best, (int64_t)(i1 - i0), brec,
+		    P, POLL_TAU, w->dp.min_requests, &outage);
+	in.rate = e->rate;
+	in.outage = outage;
+	in.idle = (int64_t)w->now - e->traffic > WATCH_IDLE_AFTER;
+	in.current = e->gap > 0 ? e->gap : 1;
+	in.min_requests = w->dp.min_requests;
+	in.period = P;
+	in.interval = w->cfg->interval;
+	in.cap = w->cw->idle_interval;
+	in.fixed = w->poll_fixed;
+	e->gap = poll_cycles(&in);
 }
 
 /* Query i of a run over refs: the entity's metric, built in *m. */
@@ -1159,7 +1263,7 @@ watch_fetch(struct watch *w)
 	ctx = metric ? 0 : (int64_t)(w->dp.max_span - 1) * P;
 	start = w->judge_from;
 	lo = w->fend - WATCH_CATCHUP_MAX;
-	w->stats.idle = 0;
+	w->stats.idle = w->stats.quiet = w->stats.skipped = 0;
 	for (i = 0; i < w->nents; i++) {
 		e = w->ents[i];
 		if (watch_load(w, e, err, sizeof err) == -1) {
@@ -1175,7 +1279,23 @@ watch_fetch(struct watch *w)
 			e->poll = 0;
 			continue;
 		}
-		if (!isnew && (!metric || w->fleet) &&
+		if (!isnew && !metric) {
+			if ((int64_t)w->now - e->traffic > WATCH_IDLE_AFTER) {
+				w->stats.idle++;
+				e->idle = 1;
+			}
+			if (e->gap > 1)
+				w->stats.quiet++;
+			if (!watch_due(w, e)) {
+				e->poll = 0;
+				w->stats.skipped++;
+				continue;
+			}
+			/* cover the periods since the last poll */
+			t = watch_floor(e->polled - w->cfg->lag, P);
+			if (e->polled > 0 && t < start)
+				start = t > lo ? t : lo;
+		} else if (!isnew && w->fleet &&
 		    (int64_t)w->now - e->traffic > WATCH_IDLE_AFTER) {
 			w->stats.idle++;
 			e->idle = 1;

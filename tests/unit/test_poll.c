@@ -132,20 +132,25 @@ test_rate(void)
 	int	out;
 	double	r;
 
-	is_num(poll_rate(-1, 120, 60, 60, 900, 20, &out), 2, 1e-12,
+	is_num(poll_rate(-1, 120, 60, 0, 60, 900, 20, &out), 2, 1e-12,
 	    "unknown: the mean of the window");
 	ok(!out, "not an outage");
-	r = poll_rate(2, 60, 15, 60, 900, 20, &out);
+	is_num(poll_rate(-1, 120, 16, 24, 60, 900, 20, &out), 24, 1e-12,
+	    "unknown: the recent mean when larger");
+	r = poll_rate(2, 60, 15, 3, 60, 900, 20, &out);
 	is_num(r, 2 + (4 - 2) * (1 - exp(-1)), 1e-12,
 	    "15 periods of 4 after 2: one time constant");
-	is_num(poll_rate(500, 0, 1, 60, 900, 20, &out), 500, 0,
+	is_num(poll_rate(0, 120, 16, 24, 60, 900, 20, &out), 24, 1e-12,
+	    "traffic that appears is busy at once (the recent mean)");
+	is_num(poll_rate(500, 0, 1, 0, 60, 900, 20, &out), 500, 0,
 	    "busy, a period without requests: rate kept");
 	ok(out, "an outage");
-	r = poll_rate(10, 0, 5, 60, 900, 20, &out);
-	ok(r < 10 && !out, "quiet, no requests: the rate decays, no outage");
-	is_num(poll_rate(7, 10, 0, 60, 900, 20, NULL), 7, 0,
+	r = poll_rate(10, 0, 5, 0, 60, 900, 20, &out);
+	ok(r < 10 && r > 0 && !out,
+	    "quiet, no requests: the rate decays, no outage");
+	is_num(poll_rate(7, 10, 0, 0, 60, 900, 20, NULL), 7, 0,
 	    "no new period: unchanged");
-	is_num(poll_rate(7, 10, 2, 60, 0, 20, NULL), 5, 1e-12,
+	is_num(poll_rate(7, 10, 2, 5, 60, 0, 20, NULL), 5, 1e-12,
 	    "tau 0: the new mean");
 }
 
