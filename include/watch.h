@@ -30,6 +30,12 @@ struct watch_stats {
 	long long	 idle;			/* entities polled at idle pace */
 	long long	 quiet;			/* entities whose gap is > 1 */
 	long long	 skipped;		/* entities not due this cycle */
+	long long	 stretched;		/* entities whose gap the budget
+						   lengthened */
+	double		 projected_usd;		/* GetMetricData a month at the
+						   current gaps */
+	double		 allowed_usd;		/* the budget left for this
+						   watch; NAN: no budget */
 	time_t		 last_ok;
 	char		 last_error[256];
 	/* added by the watch module */

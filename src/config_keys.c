@@ -337,6 +337,10 @@ static const struct config_key keys[] = {
 	{ CONFIG_SECTION_CWGUARD, "secret_ttl", CONFIG_TYPE_DURATION, "1h",
 	  0, 0, NULL, 60, DMAX, 0, C(secret_ttl), NULL,
 	  "refresh of ${secretsmanager:...} values" },
+	{ CONFIG_SECTION_CWGUARD, "budget", CONFIG_TYPE_DOUBLE, NULL,
+	  0, 0, NULL, 0, 1e9, CONFIG_KEY_MIN_OPEN, C(budget), NULL,
+	  "GetMetricData USD a month the watches stay under (stretching "
+	  "the quietest entities)" },
 
 	/* [aws] */
 	{ CONFIG_SECTION_AWS, "region", CONFIG_TYPE_STRING, NULL,

@@ -18,6 +18,7 @@
 #include "alert.h"
 #include "cloudwatch.h"
 #include "config.h"
+#include "cost.h"
 #include "log.h"
 #include "loop.h"
 #include "poll.h"
@@ -34,6 +35,9 @@ struct watch_listreq {
 	struct watch			*w;
 	const struct metricdefs_listing	*l;
 };
+
+/* Every live watch: a budget is shared by the watches of one config. */
+static struct watch	*watch_all;
 
 static void	watch_fetch(struct watch *);
 static void	watch_finish(struct watch *, int ok, const char *error);
@@ -420,6 +424,8 @@ watch_entity_carry(struct watch_entity *e, struct watch_entity *old)
 	e->saved_rate = old->saved_rate;
 	e->gap = old->gap;
 	e->saved_gap = old->saved_gap;
+	e->agap = old->agap;
+	e->saved_agap = old->saved_agap;
 	for (i = 0; i < e->nseries; i++) {
 		for (k = 0; k < old->nseries; k++)
 			if (old->series[k].def == e->series[i].def)
@@ -629,6 +635,8 @@ watch_new(const struct config *cfg, const struct config_watch *cw,
 	const char	*eq;
 
 	w = xcalloc(1, sizeof *w);
+	w->all_next = watch_all;
+	watch_all = w;
 	w->cfg = cfg;
 	w->cw = cw;
 	w->aws = aws;
@@ -866,8 +874,15 @@ watch_data_page(struct watch_data *d, size_t first, size_t count,
 void
 watch_free(struct watch *w)
 {
+	struct watch	**pp;
+
 	if (w == NULL)
 		return;
+	for (pp = &watch_all; *pp != NULL; pp = &(*pp)->all_next)
+		if (*pp == w) {
+			*pp = w->all_next;
+			break;
+		}
 	ev_timer_stop(loop_get(), &w->kick);
 	watch_entities_free(w->ents, w->nents);
 	watch_entities_free(w->nents_new, w->nnew);
@@ -931,7 +946,7 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 	char			 key[STORE_NAME_MAX], val[256];
 	long long		 b = 0, p = 0, t = 0;
 	double			 r = -1;
-	int			 i, rc, g = 1;
+	int			 i, rc, g = 1, a = 0;
 
 	for (i = 0; i < e->nseries; i++)
 		e->series[i].changed = 0;
@@ -942,16 +957,17 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 		goto fail;
 	e->boot = e->polled = e->traffic = 0;
 	e->rate = -1;
-	e->gap = 1;
-	/* rate and gap: absent in rows written before poll = auto */
+	e->gap = e->agap = 1;
+	/* rate, gap, auto: absent in rows written before poll = auto */
 	if (rc == 1 && sscanf(val, "boot=%lld polled=%lld traffic=%lld "
-	    "rate=%lf gap=%d", &b, &p, &t, &r, &g) >= 3) {
+	    "rate=%lf gap=%d auto=%d", &b, &p, &t, &r, &g, &a) >= 3) {
 		e->boot = b;
 		e->polled = p;
 		e->traffic = t;
 		if (isfinite(r) && r >= 0 && g >= 1) {
 			e->rate = r;
 			e->gap = g;
+			e->agap = a >= 1 && a <= g ? a : g;
 		}
 	}
 	for (i = 0; i < e->nseries; i++) {
@@ -979,6 +995,7 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 	e->saved_traffic = e->traffic;
 	e->saved_rate = e->rate;
 	e->saved_gap = e->gap;
+	e->saved_agap = e->agap;
 	e->loaded = 1;
 	return 0;
 fail:
@@ -1152,13 +1169,139 @@ watch_pace(struct watch *w, struct watch_entity *e)
 	in.rate = e->rate;
 	in.outage = outage;
 	in.idle = (int64_t)w->now - e->traffic > WATCH_IDLE_AFTER;
-	in.current = e->gap > 0 ? e->gap : 1;
+	in.current = e->agap > 0 ? e->agap : 1;
 	in.min_requests = w->dp.min_requests;
 	in.period = P;
 	in.interval = w->cfg->interval;
 	in.cap = w->cw->idle_interval;
 	in.fixed = w->poll_fixed;
-	e->gap = poll_cycles(&in);
+	e->agap = poll_cycles(&in);
+	/* the budget stretches only what is settled */
+	e->gap = in.state == POLL_OK && e->bgap > e->agap ? e->bgap : e->agap;
+}
+
+/* GetMetricData USD a month of an entity polled every gap cycles. */
+static double
+watch_usd(const struct watch *w, const struct watch_entity *e, int gap)
+{
+	int64_t	iv = w->cfg->interval > 0 ? w->cfg->interval : 60;
+
+	return (double)e->nmetrics * COST_MONTH / ((double)iv * gap) *
+	    COST_GMD_PER_1000 / 1000;
+}
+
+static int
+watch_open(const struct watch_entity *e)
+{
+	int	k;
+
+	for (k = 0; k < e->nseries; k++)
+		if (e->series[k].rising ||
+		    e->series[k].st.state == DETECTOR_ST_PENDING ||
+		    e->series[k].st.state == DETECTOR_ST_FIRING)
+			return 1;
+	return 0;
+}
+
+static const struct watch	*watch_sort_w;
+
+/*
+ * Those stretched already first (the choice stays put while rates move a
+ * little), then quietest first, then by name.
+ */
+static int
+watch_quiet_cmp(const void *a, const void *b)
+{
+	const struct watch_entity *x = watch_sort_w->ents[*(const size_t *)a];
+	const struct watch_entity *y = watch_sort_w->ents[*(const size_t *)b];
+	int	sx = x->gap > x->agap, sy = y->gap > y->agap;
+
+	if (sx != sy)
+		return sx ? -1 : 1;
+	if (x->rate != y->rate)
+		return x->rate < y->rate ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * [cwguard] budget: what the other watches of the config project is
+ * taken off it; if this watch's entities at their auto gaps cost more
+ * than is left, the quietest settled ones get a longer gap (bgap, taken
+ * at their next poll): the idle_interval first, for as few entities as
+ * keep the watch under, then twice as long, and so on up to what the
+ * catch-up limit lets a poll cover. Open (pending, firing, rising) and
+ * new entities are never stretched. Metric watches are only counted.
+ */
+static void
+watch_budget(struct watch *w)
+{
+	const struct watch	*o;
+	struct watch_entity	*e;
+	int64_t			 iv = w->cfg->interval > 0 ? w->cfg->interval :
+				    60, capc, maxc, L;
+	double			 others = 0, base = 0, usd, allowed;
+	size_t			*ord, n = 0, i, j;
+	int			 metric = w->cw->kind == CONFIG_WATCH_METRIC;
+
+	w->stats.stretched = 0;
+	for (i = 0; i < w->nents; i++) {
+		e = w->ents[i];
+		e->bgap = 0;
+		base += metric ? (double)e->nmetrics * COST_MONTH /
+		    (double)(iv > w->cw->period ? iv : w->cw->period) *
+		    COST_GMD_PER_1000 / 1000 : watch_usd(w, e, e->agap > 0 ?
+		    e->agap : 1);
+	}
+	w->projected = base;
+	w->stats.projected_usd = base;
+	w->stats.allowed_usd = NAN;
+	if (!isfinite(w->cfg->budget))
+		return;
+	for (o = watch_all; o != NULL; o = o->all_next)
+		if (o != w && o->cfg == w->cfg)
+			others += o->projected;
+	allowed = w->cfg->budget - others;
+	w->stats.allowed_usd = allowed;
+	if (metric || base <= allowed || w->backtest)
+		return;
+	ord = xreallocarray(NULL, w->nents ? w->nents : 1, sizeof *ord);
+	for (i = 0; i < w->nents; i++) {
+		e = w->ents[i];
+		if (e->boot != 0 && e->rate >= 0 && !watch_open(e))
+			ord[n++] = i;
+	}
+	watch_sort_w = w;
+	qsort(ord, n, sizeof *ord, watch_quiet_cmp);
+	capc = w->cw->idle_interval / iv;
+	if (capc < 2)
+		capc = 2;
+	maxc = (WATCH_CATCHUP_MAX - w->cfg->lag - w->cfg->reread) / iv;
+	if (maxc < capc)
+		maxc = capc;
+	for (L = capc;; L = L * 2 > maxc ? maxc : L * 2) {
+		usd = base;
+		for (j = 0; j < n && usd > allowed; j++) {
+			e = w->ents[ord[j]];
+			if (e->agap >= L)
+				continue;
+			usd -= watch_usd(w, e, e->agap) - watch_usd(w, e, (int)L);
+			e->bgap = (int)L;
+		}
+		if (usd <= allowed || L == maxc)
+			break;
+		for (j = 0; j < n; j++)
+			w->ents[ord[j]]->bgap = 0;
+	}
+	free(ord);
+	for (i = 0; i < w->nents; i++)
+		if (w->ents[i]->bgap > 0)
+			w->stats.stretched++;
+	w->projected = usd;
+	w->stats.projected_usd = usd;
+	if (usd > allowed)
+		log_warn("watch %s: budget: $%.2f a month left for it, $%.2f "
+		    "even with the %zu quietest entities polled every %lld "
+		    "cycles", w->cw->name, allowed, usd, n, (long long)maxc);
 }
 
 /* Query i of a run over refs: the entity's metric, built in *m. */
@@ -1320,6 +1463,8 @@ watch_fetch(struct watch *w)
 			/* the robust detector replays the history */
 			start = w->judge_from - watch_history(cw->baseline, P);
 	}
+	if (!w->backtest)
+		watch_budget(w);
 	w->fstart = watch_floor(start, P) - ctx;
 	/* bootstrap: hourly history before the fine window */
 	w->bend = watch_floor(w->fstart, 3600);

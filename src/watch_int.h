@@ -68,6 +68,8 @@ struct watch_entity {
 	int64_t		 saved_boot, saved_polled, saved_traffic;
 	double		 rate, saved_rate;	/* requests a period; < 0 unknown */
 	int		 gap, saved_gap;	/* cycles between polls (poll.h) */
+	int		 agap, saved_agap;	/* the gap poll = auto chose */
+	int		 bgap;		/* budget: at least this gap; 0 none */
 	int64_t		 mfend;		/* metric: fine window end fetched */
 	/* this cycle */
 	int		 poll;
@@ -115,6 +117,9 @@ struct watch {
 							   dimension globs */
 	int64_t				 poll_fixed;	/* poll = DURATION;
 							   0: auto */
+	double				 projected;	/* GetMetricData USD a
+							   month at the gaps */
+	struct watch			*all_next;	/* every live watch */
 
 	struct watch_entity		**ents;
 	size_t				 nents;

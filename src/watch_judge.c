@@ -880,15 +880,17 @@ judge_persist(struct watch *w, struct watch_entity *e, char *err,
 	 * early); the rate when it moved by a tenth.
 	 */
 	if (e->boot == e->saved_boot && e->traffic == e->saved_traffic &&
-	    e->gap == e->saved_gap && ((!e->idle && e->gap <= 1) ||
+	    e->gap == e->saved_gap && e->agap == e->saved_agap &&
+	    ((!e->idle && e->gap <= 1) ||
 	    e->polled == e->saved_polled) && (e->rate < 0) ==
 	    (e->saved_rate < 0) && fabs(e->rate - e->saved_rate) <=
 	    0.1 * fabs(e->saved_rate))
 		return 0;
 	watch_meta_key(w, e, key, sizeof key);
 	snprintf(val, sizeof val, "boot=%lld polled=%lld traffic=%lld "
-	    "rate=%.4g gap=%d", (long long)e->boot, (long long)e->polled,
-	    (long long)e->traffic, e->rate, e->gap);
+	    "rate=%.4g gap=%d auto=%d", (long long)e->boot,
+	    (long long)e->polled, (long long)e->traffic, e->rate, e->gap,
+	    e->agap);
 	if (store_meta_put(w->store, key, val) == -1)
 		return judge_dberr(w, err, errlen);
 	e->saved_boot = e->boot;
@@ -896,6 +898,7 @@ judge_persist(struct watch *w, struct watch_entity *e, char *err,
 	e->saved_traffic = e->traffic;
 	e->saved_rate = e->rate;
 	e->saved_gap = e->gap;
+	e->saved_agap = e->agap;
 	return 0;
 }
 
@@ -951,7 +954,7 @@ watch_commit(struct watch *w, char *err, size_t errlen)
 	struct alert_context	 ctx;
 	struct watch_entity	*e;
 	struct watch_series	*s;
-	char			 msg[128];
+	char			 msg[256];
 	size_t			 i;
 	int			 k, dry = (w->flags & WATCH_DRY_RUN) != 0;
 
@@ -991,9 +994,17 @@ watch_commit(struct watch *w, char *err, size_t errlen)
 	}
 	judge_collect_open(w);
 	if (!w->backtest) {
-		snprintf(msg, sizeof msg, "%zu entities, %lld metrics, %lld "
-		    "periods judged", w->nents, w->stats.metrics_requested,
-		    w->stats.judged);
+		if (w->stats.stretched > 0 || isfinite(w->stats.allowed_usd))
+			snprintf(msg, sizeof msg, "%zu entities, %lld metrics, "
+			    "%lld periods judged; budget: %lld stretched, "
+			    "$%.2f of $%.2f a month", w->nents,
+			    w->stats.metrics_requested, w->stats.judged,
+			    w->stats.stretched, w->stats.projected_usd,
+			    w->stats.allowed_usd);
+		else
+			snprintf(msg, sizeof msg, "%zu entities, %lld metrics, "
+			    "%lld periods judged", w->nents,
+			    w->stats.metrics_requested, w->stats.judged);
 		if (store_cycle_put(w->store, w->cw->name, w->now, 1,
 		    msg) == -1) {
 			judge_dberr(w, err, errlen);
