@@ -1094,6 +1094,20 @@ watch_boot_cb(const struct cw_data *d, const char *error, void *arg)
 	watch_data_cb(d, error, arg, 1);
 }
 
+/* Is one of e's series pending, firing or rising? */
+static int
+watch_open(const struct watch_entity *e)
+{
+	int	k;
+
+	for (k = 0; k < e->nseries; k++)
+		if (e->series[k].rising ||
+		    e->series[k].st.state == DETECTOR_ST_PENDING ||
+		    e->series[k].st.state == DETECTOR_ST_FIRING)
+			return 1;
+	return 0;
+}
+
 /*
  * Whether a count entity is polled this cycle: its gap has passed (half
  * an interval early is on time: the daemon's ticks jitter), or one of
@@ -1103,15 +1117,9 @@ static int
 watch_due(const struct watch *w, const struct watch_entity *e)
 {
 	int64_t	iv = w->cfg->interval > 0 ? w->cfg->interval : 60;
-	int	k;
 
-	if (e->polled == 0 || e->gap <= 1)
+	if (e->polled == 0 || e->gap <= 1 || watch_open(e))
 		return 1;
-	for (k = 0; k < e->nseries; k++)
-		if (e->series[k].rising ||
-		    e->series[k].st.state == DETECTOR_ST_PENDING ||
-		    e->series[k].st.state == DETECTOR_ST_FIRING)
-			return 1;
 	return (int64_t)w->now + iv / 2 >= e->polled + (int64_t)e->gap * iv;
 }
 
@@ -1188,19 +1196,6 @@ watch_usd(const struct watch *w, const struct watch_entity *e, int gap)
 
 	return (double)e->nmetrics * COST_MONTH / ((double)iv * gap) *
 	    COST_GMD_PER_1000 / 1000;
-}
-
-static int
-watch_open(const struct watch_entity *e)
-{
-	int	k;
-
-	for (k = 0; k < e->nseries; k++)
-		if (e->series[k].rising ||
-		    e->series[k].st.state == DETECTOR_ST_PENDING ||
-		    e->series[k].st.state == DETECTOR_ST_FIRING)
-			return 1;
-	return 0;
 }
 
 static const struct watch	*watch_sort_w;
