@@ -1,7 +1,9 @@
 /*
  * A metric watch ([watch NAME]) at run time: discovery of its entities
  * (ListMetrics, cached and refreshed every 10 minutes), GetMetricData for
- * every entity and signal (the idle ones only every idle_interval), the
+ * every entity and signal (count watches: each entity at the gap poll.h
+ * chose, every period since its last poll; [cwguard] budget may stretch
+ * the quietest), the
  * datapoints and hourly rollups in the store, the detector's judgement of
  * each final period, the alert state machine, and the notifications.
  * Same store discipline as logsrc.h.

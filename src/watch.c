@@ -1374,8 +1374,11 @@ watch_qadd(struct watch_qref **refs, size_t *n, size_t i, int k)
 }
 
 /*
- * The plan: which entities are polled (idle ones every idle_interval),
- * which are new, the windows, the queries; then both GetMetricData runs.
+ * The plan: which entities are polled (count watches: those whose gap
+ * has passed or that are open, see watch_due(); fleet metric watches:
+ * idle ones every idle_interval), which are new, the windows (back to the
+ * oldest period a polled entity has not judged), the budget, the
+ * queries; then both GetMetricData runs.
  */
 static void
 watch_fetch(struct watch *w)
