@@ -1234,8 +1234,9 @@ watch_budget(struct watch *w)
 	struct watch_entity	*e;
 	int64_t			 iv = w->cfg->interval > 0 ? w->cfg->interval :
 				    60, capc, maxc, L;
-	double			 others = 0, base = 0, usd, allowed;
+	double			 others = 0, base = 0, usd, allowed, v;
 	size_t			*ord, n = 0, i, j;
+	char			 key[STORE_NAME_MAX], val[64];
 	int			 metric = w->cw->kind == CONFIG_WATCH_METRIC;
 
 	w->stats.stretched = 0;
@@ -1252,9 +1253,19 @@ watch_budget(struct watch *w)
 	w->stats.allowed_usd = NAN;
 	if (!isfinite(w->cfg->budget))
 		return;
-	for (o = watch_all; o != NULL; o = o->all_next)
-		if (o != w && o->cfg == w->cfg)
+	for (o = watch_all; o != NULL; o = o->all_next) {
+		if (o == w || o->cfg != w->cfg)
+			continue;
+		if (o->stats.cycles > 0) {
 			others += o->projected;
+			continue;
+		}
+		/* not run yet in this process (check): its last projection */
+		snprintf(key, sizeof key, "budget:%s", o->cw->name);
+		if (store_meta_get(w->store, key, val, sizeof val) == 1 &&
+		    (v = strtod(val, NULL)) > 0 && isfinite(v))
+			others += v;
+	}
 	allowed = w->cfg->budget - others;
 	w->stats.allowed_usd = allowed;
 	if (metric || base <= allowed || w->backtest)

@@ -954,7 +954,7 @@ watch_commit(struct watch *w, char *err, size_t errlen)
 	struct alert_context	 ctx;
 	struct watch_entity	*e;
 	struct watch_series	*s;
-	char			 msg[256];
+	char			 msg[256], key[STORE_NAME_MAX];
 	size_t			 i;
 	int			 k, dry = (w->flags & WATCH_DRY_RUN) != 0;
 
@@ -1006,6 +1006,14 @@ watch_commit(struct watch *w, char *err, size_t errlen)
 			    "%lld periods judged", w->nents,
 			    w->stats.metrics_requested, w->stats.judged);
 		if (store_cycle_put(w->store, w->cw->name, w->now, 1,
+		    msg) == -1) {
+			judge_dberr(w, err, errlen);
+			goto fail;
+		}
+		/* what a budget shares out: read by the other watches */
+		snprintf(key, sizeof key, "budget:%s", w->cw->name);
+		snprintf(msg, sizeof msg, "%.6f", w->stats.projected_usd);
+		if (isfinite(w->cfg->budget) && store_meta_put(w->store, key,
 		    msg) == -1) {
 			judge_dberr(w, err, errlen);
 			goto fail;

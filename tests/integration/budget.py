@@ -109,6 +109,24 @@ try:
          'the cycle row names what the budget stretched', msg)
     rc, out, err = run(['-c', cap, 'status'], env(FIRST + 60 * N))
     t.ok(rc == 0 and 'stretched' in out, 'status shows it', out + err)
+    # two watches share one budget: each sees what the other projected
+    # (in this process, else its last cycle's row in the state database)
+    two = write(os.path.join(d, 'two.conf'),
+                '[cwguard]\nstate = %s/two.db\nbudget = %g\n[aws]\nregion = '
+                'us-east-1\n[watch lows]\nkind = lambda\nfunctions = low-*'
+                '\n[watch highs]\nkind = lambda\nfunctions = high-*\n'
+                % (d, BUDGET))
+    m2, f2 = cycles(two)
+    t.ok(not f2 and usd(m2) <= BUDGET, 'two watches, one budget = %g: %d '
+         'metrics, $%.2f a month' % (BUDGET, m2, usd(m2)), f2[:2])
+    db = sqlite3.connect(os.path.join(d, 'two.db'))
+    proj = dict(db.execute("SELECT key, value FROM meta WHERE key LIKE "
+                           "'budget:%'").fetchall())
+    db.close()
+    t.ok(set(proj) == {'budget:lows', 'budget:highs'} and
+         sum(float(v) for v in proj.values()) <= BUDGET + 1e-6,
+         'each watch keeps its projection; together under the budget',
+         proj)
 finally:
     sim.stop()
 sys.exit(t.done())
