@@ -184,6 +184,21 @@ try:
         t.ok(all(g == 8 for g in aut['gap']['rise-fn'][1:fa[0]]),
              'auto: until the poll that saw the rise its gap was 8',
              aut['gap']['rise-fn'])
+    # a pace row written before poll = auto (three fields) reads as
+    # unknown traffic: polled at the next cycle, then written in full
+    db = aut['db']
+    c = sqlite3.connect(db)
+    c.execute("UPDATE meta SET value = 'boot=%d polled=%d traffic=%d' "
+              "WHERE key = 'watch:fns:0:quiet-fn'" % (
+                  FIRST, FIRST + 60 * (CYCLES - 1), FIRST + 60 * (CYCLES - 5)))
+    c.commit()
+    c.close()
+    now = FIRST + 60 * CYCLES
+    rc, so, se = check(conf('auto'), now)
+    p = pace(db, 'quiet-fn')
+    t.ok(rc in (0, 1, 2) and int(p.get('polled', 0)) == now and
+         int(p.get('gap', 0)) > 1 and float(p.get('rate', -1)) > 0,
+         'an old pace row: polled at once, then rate and gap written', p)
 finally:
     sim.stop()
 sys.exit(t.done())
