@@ -33,6 +33,8 @@ struct poll_in {
 	int64_t		 interval;	/* cycle interval, seconds */
 	int64_t		 cap;		/* longest gap, seconds (idle_interval) */
 	int64_t		 fixed;		/* poll = DURATION; 0: auto */
+	int64_t		 cover;		/* most cycles one poll can catch
+					   up on; 0: no limit */
 };
 
 /*
@@ -45,6 +47,8 @@ struct poll_in {
  *  - an outage on a busy entity: current, unchanged;
  *  - otherwise the periods a detector window needs to reach min_requests
  *    (min_requests / rate; 1 or less: busy, every cycle), as cycles.
+ * Unless idle, never more than cover cycles (a longer gap would lose
+ * periods older than one poll can fetch).
  */
 int	 poll_cycles(const struct poll_in *);
 

@@ -19,8 +19,20 @@ poll_capped(int64_t cycles, int64_t capc)
 	return (int)cycles;
 }
 
+static int	poll_cycles_uncovered(const struct poll_in *);
+
 int
 poll_cycles(const struct poll_in *in)
+{
+	int	c = poll_cycles_uncovered(in);
+
+	if (!in->idle && in->cover >= 1 && c > in->cover)
+		c = (int)in->cover;
+	return c;
+}
+
+static int
+poll_cycles_uncovered(const struct poll_in *in)
 {
 	int64_t	 iv = in->interval > 0 ? in->interval : 1, capc, fixc;
 	double	 need, secs;

@@ -1183,6 +1183,9 @@ watch_pace(struct watch *w, struct watch_entity *e)
 	in.interval = w->cfg->interval;
 	in.cap = w->cw->idle_interval;
 	in.fixed = w->poll_fixed;
+	/* a poll of an entity with traffic covers every period since */
+	in.cover = (WATCH_CATCHUP_MAX - w->cfg->lag - w->cfg->reread) /
+	    (w->cfg->interval > 0 ? w->cfg->interval : 60);
 	e->agap = poll_cycles(&in);
 	/* the budget stretches only what is settled */
 	e->gap = in.state == POLL_OK && e->bgap > e->agap ? e->bgap : e->agap;

@@ -101,6 +101,20 @@ test_table(void)
 	in.period = 60;
 	in.cap = 0;
 	is_int(poll_cycles(&in), 1, "nonsense interval and cap: at least 1");
+	/* idle_interval = 1d: a quiet entity stays within one catch-up */
+	memset(&in, 0, sizeof in);
+	in.rate = 0.01;
+	in.min_requests = 20;
+	in.period = 60;
+	in.interval = 60;
+	in.cap = 86400;
+	in.cover = 347;
+	is_int(poll_cycles(&in), 347, "quiet, cap 1 day: at most cover");
+	in.idle = 1;
+	is_int(poll_cycles(&in), 1440, "idle: the cap, no traffic to lose");
+	in.idle = 0;
+	in.fixed = 86400;
+	is_int(poll_cycles(&in), 347, "poll = 1d with traffic: at most cover");
 }
 
 static void
