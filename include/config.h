@@ -136,6 +136,7 @@ struct config_watch {
 	int64_t			 repeat;
 	int64_t			 baseline;
 	int64_t			 idle_interval;
+	char			*poll;		/* "auto" or a duration */
 	char			*namespace;	/* metric */
 	char			*metric;
 	char			**dimensions;	/* "Name=Value" */
@@ -209,6 +210,7 @@ struct config {
 	char			**self_sinks;	/* cwguard's own health */
 	struct config_sink	**self_sink_ptrs; /* NULL-terminated */
 	int			 self_after;
+	double			 budget;	/* USD a month; NAN: none */
 	/* [aws] */
 	struct config_aws	 aws;
 	struct config_watches	 watches;

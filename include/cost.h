@@ -46,6 +46,16 @@ struct store;
 #define COST_API_FREE		1000000.0
 #define COST_API_PER_1000	0.01
 
+/*
+ * Native alarms, per alarm-month (same page): a standard-resolution alarm
+ * $0.10 per metric it evaluates; an error-ratio alarm (metric math over
+ * errors and requests) evaluates 2 metrics, $0.20; an anomaly-detection
+ * alarm 3 (the metric and the two of its band), $0.30.
+ */
+#define COST_ALARM_STANDARD	0.10
+#define COST_ALARM_RATIO	0.20
+#define COST_ALARM_ANOMALY	0.30
+
 /* A month as AWS's calculator counts it: 730 hours. */
 #define COST_MONTH		(730 * 3600)
 #define COST_DAY		86400
@@ -166,6 +176,15 @@ struct cost_watch {
 	int64_t		 first_boot;	/* oldest entity bootstrap, 0: none */
 	const char	*source;	/* how active/idle was decided */
 	double		 usd;
+	int64_t		 interval;	/* of the cycles */
+	long long	 quiet;		/* polled every few cycles */
+	int		 signals;	/* configured, per entity */
+	/* poll tiers from the engine's gaps: 0 busy, 1 quiet, 2 idle */
+	long long	 tier_n[3];
+	long long	 tier_gap[3];	/* sum of gaps, cycles */
+	long long	 tier_max[3];
+	/* the same coverage with native alarms, USD a month */
+	double		 native_standard, native_ratio, native_anomaly;
 };
 
 struct cost_logs {

@@ -1,7 +1,9 @@
 /*
  * A metric watch ([watch NAME]) at run time: discovery of its entities
  * (ListMetrics, cached and refreshed every 10 minutes), GetMetricData for
- * every entity and signal (the idle ones only every idle_interval), the
+ * every entity and signal (count watches: each entity at the gap poll.h
+ * chose, every period since its last poll; [cwguard] budget may stretch
+ * the quietest), the
  * datapoints and hourly rollups in the store, the detector's judgement of
  * each final period, the alert state machine, and the notifications.
  * Same store discipline as logsrc.h.
@@ -28,6 +30,14 @@ struct watch_stats {
 	long long	 metrics_requested;	/* last cycle */
 	long long	 entities;		/* known entities */
 	long long	 idle;			/* entities polled at idle pace */
+	long long	 quiet;			/* entities whose gap is > 1 */
+	long long	 skipped;		/* entities not due this cycle */
+	long long	 stretched;		/* entities whose gap the budget
+						   lengthened */
+	double		 projected_usd;		/* GetMetricData a month at the
+						   current gaps */
+	double		 allowed_usd;		/* the budget left for this
+						   watch; NAN: no budget */
 	time_t		 last_ok;
 	char		 last_error[256];
 	/* added by the watch module */

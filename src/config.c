@@ -435,6 +435,7 @@ config_load(const char *path, char **cause)
 	l.path = path;
 	l.cur = CUR_NONE;
 	cfg = l.cfg = xcalloc(1, sizeof *cfg);
+	cfg->budget = NAN;	/* unset */
 	cfg->path = xstrdup(path);
 	TAILQ_INIT(&cfg->watches);
 	TAILQ_INIT(&cfg->logs);

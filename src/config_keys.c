@@ -71,6 +71,24 @@ check_region(const char *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* poll = auto | a duration (1 s .. 1 day). */
+static int
+check_poll(const char *s, char *err, size_t errlen)
+{
+	int64_t	d;
+	char	why[128];
+
+	if (strcmp(s, "auto") == 0)
+		return 0;
+	if (util_parse_duration(s, &d, why, sizeof why) == -1 || d < 1 ||
+	    d > 86400) {
+		snprintf(err, errlen, "'%s' is neither auto nor a duration of "
+		    "1s .. 1d", s);
+		return -1;
+	}
+	return 0;
+}
+
 /* "arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE"; fields[] gets pointers. */
 static int
 arn_split(const char *s, const char *service, const char **resource,
@@ -413,6 +431,10 @@ static const struct config_key keys[] = {
 	{ CONFIG_SECTION_CWGUARD, "secret_ttl", CONFIG_TYPE_DURATION, "1h",
 	  0, 0, NULL, 60, DMAX, 0, C(secret_ttl), NULL,
 	  "refresh of ${secretsmanager:...} values" },
+	{ CONFIG_SECTION_CWGUARD, "budget", CONFIG_TYPE_DOUBLE, NULL,
+	  0, 0, NULL, 0, 1e9, CONFIG_KEY_MIN_OPEN, C(budget), NULL,
+	  "GetMetricData USD a month the watches stay under (stretching "
+	  "the quietest entities)" },
 
 	/* [aws] */
 	{ CONFIG_SECTION_AWS, "region", CONFIG_TYPE_STRING, NULL,
@@ -546,6 +568,9 @@ static const struct config_key keys[] = {
 	{ CONFIG_SECTION_WATCH, "idle_interval", CONFIG_TYPE_DURATION, "15m",
 	  0, 0, NULL, 60, 86400, 0, WA(idle_interval), NULL,
 	  "poll entities idle for an hour this often" },
+	{ CONFIG_SECTION_WATCH, "poll", CONFIG_TYPE_STRING, "auto",
+	  W_COUNT, 0, NULL, 0, 0, 0, WA(poll), check_poll,
+	  "auto (quiet entities less often) or a fixed poll interval" },
 	{ CONFIG_SECTION_WATCH, "sinks", CONFIG_TYPE_LIST, NULL,
 	  0, 0, NULL, 0, 0, 0, WA(sinks), check_token,
 	  "sinks notified (default: every sink)" },

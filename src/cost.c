@@ -257,6 +257,7 @@ struct cost_work {
 	int		 metrics;
 	int		 have_meta;
 	int64_t		 boot, polled, traffic;
+	int		 gap;		/* poll = auto's gap, cycles; 0 none */
 	char		*signals[COST_MAX_SIGNALS + 1];
 	struct cost_traffic *tr;	/* periods with requests */
 	size_t		 ntr;
@@ -390,15 +391,17 @@ cost_meta(struct store *st, const struct config_watch *cw,
 {
 	char		 key[STORE_NAME_MAX * 2], val[256];
 	long long	 b, p, t;
-	int		 rc;
+	double		 rate;
+	int		 rc, gap = 0;
 
 	snprintf(key, sizeof key, "watch:%s:%d:%s", cw->name, variant,
 	    w->name);
 	if ((rc = store_meta_get(st, key, val, sizeof val)) != 1)
 		return rc;
-	if (sscanf(val, "boot=%lld polled=%lld traffic=%lld", &b, &p,
-	    &t) != 3)
+	if ((rc = sscanf(val, "boot=%lld polled=%lld traffic=%lld rate=%lf "
+	    "gap=%d", &b, &p, &t, &rate, &gap)) < 3)
 		return 0;
+	w->gap = rc == 5 && gap >= 1 ? gap : 0;
 	w->have_meta = 1;
 	w->variant = variant;
 	w->boot = b;
@@ -433,11 +436,14 @@ cost_watch(const struct config *cfg, const struct config_watch *cw,
 	double			 cyc_day, idle_day, per_day;
 	size_t			 n = 0, i, k;
 	long			 polls, idlec;
-	int			 history = 0, rc;
+	int			 history = 0, rc, t;
 	unsigned		 dens;
+	size_t			 gaps = 0;
+	char *const		*sg;
 
 	memset(out, 0, sizeof *out);
 	out->cw = cw;
+	out->interval = interval;
 	cyc_day = cost_cycles(COST_DAY, interval);
 	idle_day = cost_idle_polls(COST_DAY, interval, cw->idle_interval);
 	if (cw->kind == CONFIG_WATCH_METRIC) {
@@ -554,6 +560,22 @@ cost_watch(const struct config *cfg, const struct config_watch *cw,
 			out->assumed++;
 			out->active++;
 			per_day += cyc_day * w->metrics;
+		} else if (w->gap > 0) {
+			/* the gap the engine chose (poll = auto, budget) */
+			t = w->gap == 1 ? 0 : (int64_t)now - w->traffic >
+			    COST_IDLE_AFTER ? 2 : 1;
+			if (t == 0)
+				out->active++;
+			else if (t == 1)
+				out->quiet++;
+			else
+				out->idle++;
+			out->tier_n[t]++;
+			out->tier_gap[t] += w->gap;
+			if (w->gap > out->tier_max[t])
+				out->tier_max[t] = w->gap;
+			per_day += cyc_day / w->gap * w->metrics;
+			gaps++;
 		} else if (history) {
 			polls = cost_replay_polls(w->tr, w->ntr, (int64_t)now,
 			    span, interval, cw->idle_interval, cfg->lag,
@@ -589,6 +611,8 @@ cost_watch(const struct config *cfg, const struct config_watch *cw,
 	out->first_boot = minboot;
 	if (n == 0 && out->unnamed == 0)
 		out->source = "no entities known";
+	else if (gaps > 0 && gaps + (size_t)out->fresh >= n)
+		out->source = "the poll gaps the engine chose (poll, budget)";
 	else if (history)
 		out->source = "stored traffic replayed";
 	else if (out->assumed == out->entities)
@@ -605,7 +629,19 @@ cost_watch(const struct config *cfg, const struct config_watch *cw,
 	out->list_requests = (double)cost_listings(cw->kind, cw->signals) *
 	    (double)(out->entities > 0 ? cost_ceil_div(out->entities,
 	    COST_LIST_PAGE) : 1) * cost_discoveries(COST_MONTH, interval);
+	for (sg = cw->signals; sg != NULL && *sg != NULL; sg++)
+		out->signals++;
 priced:
+	if (out->signals == 0)
+		out->signals = 1;	/* a metric watch: its metric */
+	/* the same coverage with alarms: one per entity and signal */
+	out->native_standard = (double)out->entities * out->signals *
+	    COST_ALARM_STANDARD;
+	out->native_ratio = (double)out->entities * out->signals *
+	    (cw->kind == CONFIG_WATCH_METRIC ? COST_ALARM_STANDARD :
+	    COST_ALARM_RATIO);
+	out->native_anomaly = (double)out->entities * out->signals *
+	    COST_ALARM_ANOMALY;
 	out->metrics_per_month = out->metrics_per_day * COST_MONTH / COST_DAY;
 	out->usd = cost_gmd_usd(out->metrics_per_month);
 	cost_work_free(ws, n);
@@ -825,6 +861,8 @@ cost_kind_name(const struct config_watch *cw)
 	return config_watch_kind_name(cw->kind);
 }
 
+static const char *const cost_tier_names[3];
+
 static int
 cost_print_json(const struct cost_report *r, FILE *f)
 {
@@ -885,6 +923,42 @@ cost_print_json(const struct cost_report *r, FILE *f)
 		cJSON_AddNumberToObject(x, "history_seconds", (double)w->span);
 		cJSON_AddStringToObject(x, "pace_from", w->source);
 		cJSON_AddNumberToObject(x, "usd_month", w->usd);
+		cJSON_AddNumberToObject(x, "quiet", (double)w->quiet);
+		cJSON_AddNumberToObject(x, "signals", w->signals);
+		cJSON_AddNumberToObject(x, "native_standard_usd_month",
+		    w->native_standard);
+		cJSON_AddNumberToObject(x, "native_ratio_usd_month",
+		    w->native_ratio);
+		cJSON_AddNumberToObject(x, "native_anomaly_usd_month",
+		    w->native_anomaly);
+		{
+			cJSON	*tiers, *ti;
+			int	 tt;
+
+			tiers = cJSON_AddArrayToObject(x, "tiers");
+			for (tt = 0; tt < 3; tt++) {
+				if (w->tier_n[tt] == 0)
+					continue;
+				ti = cJSON_CreateObject();
+				cJSON_AddStringToObject(ti, "tier",
+				    cost_tier_names[tt]);
+				cJSON_AddNumberToObject(ti, "entities",
+				    (double)w->tier_n[tt]);
+				cJSON_AddNumberToObject(ti, "mean_gap_cycles",
+				    (double)w->tier_gap[tt] /
+				    (double)w->tier_n[tt]);
+				cJSON_AddNumberToObject(ti,
+				    "delay_added_mean_seconds",
+				    ((double)w->tier_gap[tt] /
+				    (double)w->tier_n[tt] - 1) *
+				    (double)w->interval / 2);
+				cJSON_AddNumberToObject(ti,
+				    "delay_added_max_seconds",
+				    (double)(w->tier_max[tt] - 1) *
+				    (double)w->interval);
+				cJSON_AddItemToArray(tiers, ti);
+			}
+		}
 		cJSON_AddItemToArray(a, x);
 	}
 	a = cJSON_AddArrayToObject(o, "logs");
@@ -937,6 +1011,31 @@ cost_print_json(const struct cost_report *r, FILE *f)
 	return rc;
 }
 
+static const char *const cost_tier_names[3] = { "busy", "quiet", "idle" };
+
+/*
+ * The detection delay polling adds per traffic tier: a period becomes
+ * final lag after its end under every poll; a gap of g cycles adds up to
+ * (g - 1) cycles, (g - 1) / 2 on average.
+ */
+static void
+cost_print_tiers(FILE *f, const struct cost_watch *w)
+{
+	int64_t	iv = w->interval > 0 ? w->interval : 60;
+	int	t;
+
+	for (t = 0; t < 3; t++) {
+		if (w->tier_n[t] == 0)
+			continue;
+		fprintf(f, "%-16s %s: %lld entities, polled every %.1f cycles "
+		    "on average; delay added: %.0f s mean, %lld s worst\n",
+		    "", cost_tier_names[t], w->tier_n[t],
+		    (double)w->tier_gap[t] / (double)w->tier_n[t],
+		    ((double)w->tier_gap[t] / (double)w->tier_n[t] - 1) *
+		    (double)iv / 2, (long long)(w->tier_max[t] - 1) * iv);
+	}
+}
+
 int
 cost_report_print(const struct cost_report *r, int json, FILE *f)
 {
@@ -972,6 +1071,12 @@ cost_report_print(const struct cost_report *r, int json, FILE *f)
 		    "(USD %.4f), %.0f idle (USD %.4f)\n", "", w->per_active,
 		    cost_gmd_usd(w->per_active), w->per_idle,
 		    cost_gmd_usd(w->per_idle));
+		fprintf(f, "%-16s native alarms for the same coverage "
+		    "(%lld x %d): standard USD %.2f, error-ratio USD %.2f, "
+		    "anomaly detection USD %.2f\n", "", w->entities,
+		    w->signals, w->native_standard, w->native_ratio,
+		    w->native_anomaly);
+		cost_print_tiers(f, w);
 	}
 	fprintf(f, "bootstrap (one-off, new entities): %.0f metrics, "
 	    "USD %.2f\n", r->bootstrap, cost_gmd_usd(r->bootstrap));

@@ -418,6 +418,37 @@ daemon_render_silences(struct buf *b, struct daemon *d)
 	    (double)silence_released_total(), (char *)NULL);
 }
 
+/* The poll = auto and budget gauges of each watch, one family at a time. */
+static void
+daemon_watch_gauges(struct daemon *d, struct buf *b)
+{
+	static const char *const fam[][2] = {
+		{ "cwguard_entities_quiet",
+		  "Entities of a watch polled less often than every cycle." },
+		{ "cwguard_entities_skipped",
+		  "Entities of a watch not polled by its last cycle." },
+		{ "cwguard_entities_budget_stretched",
+		  "Entities whose poll gap the budget lengthened." },
+		{ "cwguard_getmetricdata_usd_month",
+		  "GetMetricData USD a month a watch projects at its gaps." },
+	};
+	const struct watch_stats	*ws;
+	double				 v;
+	size_t				 i, f;
+
+	for (f = 0; f < sizeof fam / sizeof fam[0]; f++) {
+		metrics_help(b, fam[f][0], "gauge", fam[f][1]);
+		for (i = 0; i < engine_nwatches(d->eng); i++) {
+			ws = watch_stats(engine_watch(d->eng, i));
+			v = f == 0 ? (double)ws->quiet : f == 1 ?
+			    (double)ws->skipped : f == 2 ?
+			    (double)ws->stretched : ws->projected_usd;
+			metrics_sample(b, fam[f][0], v, "watch",
+			    watch_name(engine_watch(d->eng, i)), (char *)NULL);
+		}
+	}
+}
+
 static void
 daemon_render(struct buf *b, void *arg)
 {
@@ -497,6 +528,7 @@ daemon_render(struct buf *b, void *arg)
 		metrics_sample(b, "cwguard_entities", (double)ws->entities,
 		    "watch", watch_name(engine_watch(d->eng, i)), (char *)NULL);
 	}
+	daemon_watch_gauges(d, b);
 	metrics_help(b, "cwguard_logs_bytes_scanned_total", "counter",
 	    "Logs Insights bytes scanned.");
 	metrics_help(b, "cwguard_findings_total", "counter",

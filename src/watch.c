@@ -18,8 +18,10 @@
 #include "alert.h"
 #include "cloudwatch.h"
 #include "config.h"
+#include "cost.h"
 #include "log.h"
 #include "loop.h"
+#include "poll.h"
 #include "store.h"
 #include "util.h"
 #include "watch.h"
@@ -33,6 +35,9 @@ struct watch_listreq {
 	struct watch			*w;
 	const struct metricdefs_listing	*l;
 };
+
+/* Every live watch: a budget is shared by the watches of one config. */
+static struct watch	*watch_all;
 
 static void	watch_fetch(struct watch *);
 static void	watch_finish(struct watch *, int ok, const char *error);
@@ -416,6 +421,12 @@ watch_entity_carry(struct watch_entity *e, struct watch_entity *old)
 	e->saved_boot = old->saved_boot;
 	e->saved_polled = old->saved_polled;
 	e->saved_traffic = old->saved_traffic;
+	e->rate = old->rate;
+	e->saved_rate = old->saved_rate;
+	e->gap = old->gap;
+	e->saved_gap = old->saved_gap;
+	e->agap = old->agap;
+	e->saved_agap = old->saved_agap;
 	for (i = 0; i < e->nseries; i++) {
 		for (k = 0; k < old->nseries; k++)
 			if (old->series[k].def == e->series[i].def)
@@ -427,6 +438,7 @@ watch_entity_carry(struct watch_entity *e, struct watch_entity *old)
 		}
 		e->series[i].found = old->series[k].found;
 		e->series[i].st = old->series[k].st;
+		e->series[i].rising = old->series[k].rising;
 		e->series[i].last_value = old->series[k].last_value;
 		e->series[i].last_baseline = old->series[k].last_baseline;
 		/* a metric series keeps its detector (moved, not copied) */
@@ -625,6 +637,8 @@ watch_new(const struct config *cfg, const struct config_watch *cw,
 	const char	*eq;
 
 	w = xcalloc(1, sizeof *w);
+	w->all_next = watch_all;
+	watch_all = w;
 	w->cfg = cfg;
 	w->cw = cw;
 	w->aws = aws;
@@ -646,6 +660,9 @@ watch_new(const struct config *cfg, const struct config_watch *cw,
 	w->dp.resolve_after = cw->resolve_after;
 	w->dp.repeat = cw->repeat;
 	if (detector_params_check(&w->dp, err, errlen) == -1)
+		goto fail;
+	if (cw->poll != NULL && strcmp(cw->poll, "auto") != 0 &&
+	    util_parse_duration(cw->poll, &w->poll_fixed, err, errlen) == -1)
 		goto fail;
 	robust_params_default(&w->rp);
 	if (cw->kind == CONFIG_WATCH_METRIC) {
@@ -863,8 +880,15 @@ watch_data_page(struct watch_data *d, size_t first, size_t count,
 void
 watch_free(struct watch *w)
 {
+	struct watch	**pp;
+
 	if (w == NULL)
 		return;
+	for (pp = &watch_all; *pp != NULL; pp = &(*pp)->all_next)
+		if (*pp == w) {
+			*pp = w->all_next;
+			break;
+		}
 	ev_timer_stop(loop_get(), &w->kick);
 	watch_entities_free(w->ents, w->nents);
 	watch_entities_free(w->nents_new, w->nnew);
@@ -949,8 +973,8 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 	struct watch_series	*s;
 	char			 key[STORE_NAME_MAX], val[256], rule[64];
 	long long		 b = 0, p = 0, t = 0;
-	double			 lo, hi;
-	int			 i, k, rc;
+	double			 lo, hi, r = -1;
+	int			 i, k, rc, g = 1, a = 0;
 
 	for (i = 0; i < e->nseries; i++)
 		e->series[i].changed = 0;
@@ -960,11 +984,19 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 	if ((rc = store_meta_get(w->store, key, val, sizeof val)) == -1)
 		goto fail;
 	e->boot = e->polled = e->traffic = 0;
-	if (rc == 1 && sscanf(val, "boot=%lld polled=%lld traffic=%lld",
-	    &b, &p, &t) == 3) {
+	e->rate = -1;
+	e->gap = e->agap = 1;
+	/* rate, gap, auto: absent in rows written before poll = auto */
+	if (rc == 1 && sscanf(val, "boot=%lld polled=%lld traffic=%lld "
+	    "rate=%lf gap=%d auto=%d", &b, &p, &t, &r, &g, &a) >= 3) {
 		e->boot = b;
 		e->polled = p;
 		e->traffic = t;
+		if (isfinite(r) && r >= 0 && g >= 1) {
+			e->rate = r;
+			e->gap = g;
+			e->agap = a >= 1 && a <= g ? a : g;
+		}
 	}
 	for (i = 0; i < e->nseries; i++) {
 		s = &e->series[i];
@@ -973,6 +1005,7 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 			goto fail;
 		detector_alert_init(&s->st);
 		s->found = rc;
+		s->rising = 0;
 		s->last_value = s->last_baseline = NAN;
 		if (rc == 1) {
 			s->st.state = (enum detector_state)sa.state;
@@ -1015,6 +1048,9 @@ watch_load(struct watch *w, struct watch_entity *e, char *err, size_t errlen)
 	e->saved_boot = e->boot;
 	e->saved_polled = e->polled;
 	e->saved_traffic = e->traffic;
+	e->saved_rate = e->rate;
+	e->saved_gap = e->gap;
+	e->saved_agap = e->agap;
 	e->loaded = 1;
 	return 0;
 fail:
@@ -1113,6 +1149,225 @@ watch_boot_cb(const struct cw_data *d, const char *error, void *arg)
 	watch_data_cb(d, error, arg, 1);
 }
 
+/* Is one of e's series pending, firing or rising? */
+static int
+watch_open(const struct watch_entity *e)
+{
+	int	k;
+
+	for (k = 0; k < e->nseries; k++)
+		if (e->series[k].rising ||
+		    e->series[k].st.state == DETECTOR_ST_PENDING ||
+		    e->series[k].st.state == DETECTOR_ST_FIRING)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether a count entity is polled this cycle: its gap has passed (half
+ * an interval early is on time: the daemon's ticks jitter), or one of
+ * its series is pending, firing or rising.
+ */
+static int
+watch_due(const struct watch *w, const struct watch_entity *e)
+{
+	int64_t	iv = w->cfg->interval > 0 ? w->cfg->interval : 60;
+
+	if (e->polled == 0 || e->gap <= 1 || watch_open(e))
+		return 1;
+	return (int64_t)w->now + iv / 2 >= e->polled + (int64_t)e->gap * iv;
+}
+
+void
+watch_pace(struct watch *w, struct watch_entity *e)
+{
+	const struct watch_series	*s;
+	struct poll_in			 in;
+	int64_t				 P = w->cw->period, from, c;
+	double				 req, rec, best = -1, brec = 0;
+	size_t				 i, i0, i1;
+	int32_t				 q;
+	int				 k, outage = 0;
+
+	if (w->backtest || w->cw->kind == CONFIG_WATCH_METRIC ||
+	    w->fend <= w->fstart)
+		return;
+	/* the periods new since the last poll (its fine window's end) */
+	from = e->polled > 0 ? watch_floor(e->polled - w->cfg->lag, P) :
+	    w->fstart;
+	if (from < w->fstart)
+		from = w->fstart;
+	i0 = (size_t)((from - w->fstart) / P);
+	i1 = (size_t)((w->fend - w->fstart) / P);
+	memset(&in, 0, sizeof in);
+	in.state = POLL_OK;
+	for (k = 0; k < e->nseries; k++) {
+		s = &e->series[k];
+		if (s->st.state == DETECTOR_ST_FIRING)
+			in.state = POLL_FIRING;
+		else if (s->st.state == DETECTOR_ST_PENDING &&
+		    in.state != POLL_FIRING)
+			in.state = POLL_PENDING;
+		else if (s->rising && in.state == POLL_OK)
+			in.state = POLL_RISING;
+		if (s->iden < 0 || (q = e->qfine[s->iden]) < 0 ||
+		    (size_t)q >= w->dfine.n || w->dfine.rows == NULL)
+			continue;
+		req = rec = 0;
+		for (i = i0; i < i1; i++)
+			if (watch_row_get(&w->dfine.rows[q], i, &c) && c > 0) {
+				req += (double)c;
+				if (i + POLL_RECENT >= i1)
+					rec += (double)c;
+			}
+		if (req > best && i1 > i0) {
+			best = req;
+			brec = rec / (double)(i1 - i0 < POLL_RECENT ?
+			    i1 - i0 : POLL_RECENT);
+		}
+	}
+	if (best >= 0 && i1 > i0)
+		e->rate = poll_rate(e->rate, best, (int64_t)(i1 - i0), brec,
+		    P, POLL_TAU, w->dp.min_requests, &outage);
+	in.rate = e->rate;
+	in.outage = outage;
+	in.idle = (int64_t)w->now - e->traffic > WATCH_IDLE_AFTER;
+	in.current = e->agap > 0 ? e->agap : 1;
+	in.min_requests = w->dp.min_requests;
+	in.period = P;
+	in.interval = w->cfg->interval;
+	in.cap = w->cw->idle_interval;
+	in.fixed = w->poll_fixed;
+	/* a poll of an entity with traffic covers every period since */
+	in.cover = (WATCH_CATCHUP_MAX - w->cfg->lag - w->cfg->reread) /
+	    (w->cfg->interval > 0 ? w->cfg->interval : 60);
+	e->agap = poll_cycles(&in);
+	/* the budget stretches only what is settled */
+	e->gap = in.state == POLL_OK && e->bgap > e->agap ? e->bgap : e->agap;
+}
+
+/* GetMetricData USD a month of an entity polled every gap cycles. */
+static double
+watch_usd(const struct watch *w, const struct watch_entity *e, int gap)
+{
+	int64_t	iv = w->cfg->interval > 0 ? w->cfg->interval : 60;
+
+	return (double)e->nmetrics * COST_MONTH / ((double)iv * gap) *
+	    COST_GMD_PER_1000 / 1000;
+}
+
+static const struct watch	*watch_sort_w;
+
+/*
+ * Those stretched already first (the choice stays put while rates move a
+ * little), then quietest first, then by name.
+ */
+static int
+watch_quiet_cmp(const void *a, const void *b)
+{
+	const struct watch_entity *x = watch_sort_w->ents[*(const size_t *)a];
+	const struct watch_entity *y = watch_sort_w->ents[*(const size_t *)b];
+	int	sx = x->gap > x->agap, sy = y->gap > y->agap;
+
+	if (sx != sy)
+		return sx ? -1 : 1;
+	if (x->rate != y->rate)
+		return x->rate < y->rate ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * [cwguard] budget: what the other watches of the config project is
+ * taken off it; if this watch's entities at their auto gaps cost more
+ * than is left, the quietest settled ones get a longer gap (bgap, taken
+ * at their next poll): the idle_interval first, for as few entities as
+ * keep the watch under, then twice as long, and so on up to what the
+ * catch-up limit lets a poll cover. Open (pending, firing, rising) and
+ * new entities are never stretched. Metric watches are only counted.
+ */
+static void
+watch_budget(struct watch *w)
+{
+	const struct watch	*o;
+	struct watch_entity	*e;
+	int64_t			 iv = w->cfg->interval > 0 ? w->cfg->interval :
+				    60, capc, maxc, L;
+	double			 others = 0, base = 0, usd, allowed, v;
+	size_t			*ord, n = 0, i, j;
+	char			 key[STORE_NAME_MAX], val[64];
+	int			 metric = w->cw->kind == CONFIG_WATCH_METRIC;
+
+	w->stats.stretched = 0;
+	for (i = 0; i < w->nents; i++) {
+		e = w->ents[i];
+		e->bgap = 0;
+		base += metric ? (double)e->nmetrics * COST_MONTH /
+		    (double)(iv > w->cw->period ? iv : w->cw->period) *
+		    COST_GMD_PER_1000 / 1000 : watch_usd(w, e, e->agap > 0 ?
+		    e->agap : 1);
+	}
+	w->projected = base;
+	w->stats.projected_usd = base;
+	w->stats.allowed_usd = NAN;
+	if (!isfinite(w->cfg->budget))
+		return;
+	for (o = watch_all; o != NULL; o = o->all_next) {
+		if (o == w || o->cfg != w->cfg)
+			continue;
+		if (o->stats.cycles > 0) {
+			others += o->projected;
+			continue;
+		}
+		/* not run yet in this process (check): its last projection */
+		snprintf(key, sizeof key, "budget:%s", o->cw->name);
+		if (store_meta_get(w->store, key, val, sizeof val) == 1 &&
+		    (v = strtod(val, NULL)) > 0 && isfinite(v))
+			others += v;
+	}
+	allowed = w->cfg->budget - others;
+	w->stats.allowed_usd = allowed;
+	if (metric || base <= allowed || w->backtest)
+		return;
+	ord = xreallocarray(NULL, w->nents ? w->nents : 1, sizeof *ord);
+	for (i = 0; i < w->nents; i++) {
+		e = w->ents[i];
+		if (e->boot != 0 && e->rate >= 0 && !watch_open(e))
+			ord[n++] = i;
+	}
+	watch_sort_w = w;
+	qsort(ord, n, sizeof *ord, watch_quiet_cmp);
+	capc = w->cw->idle_interval / iv;
+	if (capc < 2)
+		capc = 2;
+	maxc = (WATCH_CATCHUP_MAX - w->cfg->lag - w->cfg->reread) / iv;
+	if (maxc < capc)
+		maxc = capc;
+	for (L = capc;; L = L * 2 > maxc ? maxc : L * 2) {
+		usd = base;
+		for (j = 0; j < n && usd > allowed; j++) {
+			e = w->ents[ord[j]];
+			if (e->agap >= L)
+				continue;
+			usd -= watch_usd(w, e, e->agap) - watch_usd(w, e, (int)L);
+			e->bgap = (int)L;
+		}
+		if (usd <= allowed || L == maxc)
+			break;
+		for (j = 0; j < n; j++)
+			w->ents[ord[j]]->bgap = 0;
+	}
+	free(ord);
+	for (i = 0; i < w->nents; i++)
+		if (w->ents[i]->bgap > 0)
+			w->stats.stretched++;
+	w->projected = usd;
+	w->stats.projected_usd = usd;
+	if (usd > allowed)
+		log_warn("watch %s: budget: $%.2f a month left for it, $%.2f "
+		    "even with the %zu quietest entities polled every %lld "
+		    "cycles", w->cw->name, allowed, usd, n, (long long)maxc);
+}
+
 /* Query i of a run over refs: the entity's metric, built in *m. */
 static void
 watch_query(struct watch *w, const struct watch_qref *ref, struct cw_query *q,
@@ -1188,8 +1443,11 @@ watch_qadd(struct watch_qref **refs, size_t *n, size_t i, int k)
 }
 
 /*
- * The plan: which entities are polled (idle ones every idle_interval),
- * which are new, the windows, the queries; then both GetMetricData runs.
+ * The plan: which entities are polled (count watches: those whose gap
+ * has passed or that are open, see watch_due(); fleet metric watches:
+ * idle ones every idle_interval), which are new, the windows (back to the
+ * oldest period a polled entity has not judged), the budget, the
+ * queries; then both GetMetricData runs.
  */
 static void
 watch_fetch(struct watch *w)
@@ -1215,7 +1473,7 @@ watch_fetch(struct watch *w)
 	ctx = metric ? 0 : (int64_t)(w->dp.max_span - 1) * P;
 	start = w->judge_from;
 	lo = w->fend - WATCH_CATCHUP_MAX;
-	w->stats.idle = 0;
+	w->stats.idle = w->stats.quiet = w->stats.skipped = 0;
 	defer = 0;
 	for (i = 0; i < w->nents; i++) {
 		e = w->ents[i];
@@ -1246,7 +1504,23 @@ watch_fetch(struct watch *w)
 			e->poll = 0;
 			continue;
 		}
-		if (!isnew && (!metric || w->fleet) &&
+		if (!isnew && !metric) {
+			if ((int64_t)w->now - e->traffic > WATCH_IDLE_AFTER) {
+				w->stats.idle++;
+				e->idle = 1;
+			}
+			if (e->gap > 1)
+				w->stats.quiet++;
+			if (!watch_due(w, e)) {
+				e->poll = 0;
+				w->stats.skipped++;
+				continue;
+			}
+			/* cover the periods since the last poll */
+			t = watch_floor(e->polled - w->cfg->lag, P);
+			if (e->polled > 0 && t < start)
+				start = t > lo ? t : lo;
+		} else if (!isnew && w->fleet &&
 		    (int64_t)w->now - e->traffic > WATCH_IDLE_AFTER) {
 			w->stats.idle++;
 			e->idle = 1;
@@ -1271,6 +1545,8 @@ watch_fetch(struct watch *w)
 			/* the robust detector replays the history */
 			start = w->judge_from - watch_history(cw->baseline, P);
 	}
+	if (!w->backtest)
+		watch_budget(w);
 	w->fstart = watch_floor(start, P) - ctx;
 	/* bootstrap: hourly history before the fine window */
 	w->bend = watch_floor(w->fstart, 3600);

@@ -34,6 +34,7 @@ struct watch_series {
 	int		 inum, iden;	/* indexes in entity metrics */
 	int		 found;		/* alert row existed */
 	int		 changed;
+	int		 rising;	/* last judged window: poll_rising() */
 	struct detector_alert st;
 	double		 last_value, last_baseline;
 	/* metric watch: the detector, fed in time order across cycles */
@@ -74,6 +75,10 @@ struct watch_entity {
 	int64_t		 polled;	/* last cycle that fetched it */
 	int64_t		 traffic;	/* newest period with requests */
 	int64_t		 saved_boot, saved_polled, saved_traffic;
+	double		 rate, saved_rate;	/* requests a period; < 0 unknown */
+	int		 gap, saved_gap;	/* cycles between polls (poll.h) */
+	int		 agap, saved_agap;	/* the gap poll = auto chose */
+	int		 bgap;		/* budget: at least this gap; 0 none */
 	int64_t		 mfend;		/* metric: fine window end fetched */
 	/* this cycle */
 	int		 poll;
@@ -119,6 +124,11 @@ struct watch {
 	struct cw_metric		 ident;		/* metric watch */
 	int				 fleet;		/* metric watch with
 							   dimension globs */
+	int64_t				 poll_fixed;	/* poll = DURATION;
+							   0: auto */
+	double				 projected;	/* GetMetricData USD a
+							   month at the gaps */
+	struct watch			*all_next;	/* every live watch */
 
 	struct watch_entity		**ents;
 	size_t				 nents;
@@ -165,6 +175,11 @@ struct watch {
 int	 watch_commit(struct watch *, char *err, size_t errlen);
 /* Count of slot i of row r into *v: 1, or 0 when none. */
 int	 watch_row_get(const struct watch_row *, size_t i, int64_t *v);
+/*
+ * After e was judged this cycle: its smoothed traffic from the periods
+ * fetched since its last poll, and the gap to its next poll (poll.h).
+ */
+void	 watch_pace(struct watch *, struct watch_entity *);
 /* Meta key of an entity into out. */
 void	 watch_meta_key(const struct watch *, const struct watch_entity *,
 	    char *out, size_t outlen);

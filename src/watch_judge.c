@@ -21,6 +21,7 @@
 #include "alert.h"
 #include "config.h"
 #include "log.h"
+#include "poll.h"
 #include "store.h"
 #include "util.h"
 #include "watch.h"
@@ -452,6 +453,8 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 			w->stats.judged++;
 			excess = j.excess;
 		}
+		s->rising = poll_rising(w->dp.min_errors, w->dp.min_ratio,
+		    w->dp.alpha, j.n, j.e, j.p0);
 		if (excess && !w->backtest && store_datapoint_mark(w->store,
 		    cw->name, e->name, s->def->signal, p, P, 1) == -1) {
 			judge_dberr(w, err, errlen);
@@ -1013,25 +1016,36 @@ judge_persist(struct watch *w, struct watch_entity *e, char *err,
 	}
 	if (w->backtest)
 		return 0;
+	watch_pace(w, e);
 	e->polled = w->now;
 	if (e->boot == 0)
 		e->boot = w->now;
 	/*
-	 * Written on change only. polled paces idle entities alone: an
-	 * active one's is left to be written with its next change (after a
-	 * restart, an entity gone idle since may be polled once early).
+	 * Written on change only. polled paces idle and quiet entities
+	 * alone: an active one's is left to be written with its next change
+	 * (after a restart, an entity gone idle since may be polled once
+	 * early); the rate when it moved by a tenth.
 	 */
 	if (e->boot == e->saved_boot && e->traffic == e->saved_traffic &&
-	    (!e->idle || e->polled == e->saved_polled))
+	    e->gap == e->saved_gap && e->agap == e->saved_agap &&
+	    ((!e->idle && e->gap <= 1) ||
+	    e->polled == e->saved_polled) && (e->rate < 0) ==
+	    (e->saved_rate < 0) && fabs(e->rate - e->saved_rate) <=
+	    0.1 * fabs(e->saved_rate))
 		return 0;
 	watch_meta_key(w, e, key, sizeof key);
-	snprintf(val, sizeof val, "boot=%lld polled=%lld traffic=%lld",
-	    (long long)e->boot, (long long)e->polled, (long long)e->traffic);
+	snprintf(val, sizeof val, "boot=%lld polled=%lld traffic=%lld "
+	    "rate=%.4g gap=%d auto=%d", (long long)e->boot,
+	    (long long)e->polled, (long long)e->traffic, e->rate, e->gap,
+	    e->agap);
 	if (store_meta_put(w->store, key, val) == -1)
 		return judge_dberr(w, err, errlen);
 	e->saved_boot = e->boot;
 	e->saved_polled = e->polled;
 	e->saved_traffic = e->traffic;
+	e->saved_rate = e->rate;
+	e->saved_gap = e->gap;
+	e->saved_agap = e->agap;
 	return 0;
 }
 
@@ -1096,7 +1110,7 @@ watch_commit(struct watch *w, char *err, size_t errlen)
 	struct alert_context	 ctx;
 	struct watch_entity	*e;
 	struct watch_series	*s;
-	char			 msg[128];
+	char			 msg[256], key[STORE_NAME_MAX];
 	size_t			 i;
 	int			 k, dry = (w->flags & WATCH_DRY_RUN) != 0;
 
@@ -1136,10 +1150,26 @@ watch_commit(struct watch *w, char *err, size_t errlen)
 	}
 	judge_collect_open(w);
 	if (!w->backtest) {
-		snprintf(msg, sizeof msg, "%zu entities, %lld metrics, %lld "
-		    "periods judged", w->nents, w->stats.metrics_requested,
-		    w->stats.judged);
+		if (w->stats.stretched > 0 || isfinite(w->stats.allowed_usd))
+			snprintf(msg, sizeof msg, "%zu entities, %lld metrics, "
+			    "%lld periods judged; budget: %lld stretched, "
+			    "$%.2f of $%.2f a month", w->nents,
+			    w->stats.metrics_requested, w->stats.judged,
+			    w->stats.stretched, w->stats.projected_usd,
+			    w->stats.allowed_usd);
+		else
+			snprintf(msg, sizeof msg, "%zu entities, %lld metrics, "
+			    "%lld periods judged", w->nents,
+			    w->stats.metrics_requested, w->stats.judged);
 		if (store_cycle_put(w->store, w->cw->name, w->now, 1,
+		    msg) == -1) {
+			judge_dberr(w, err, errlen);
+			goto fail;
+		}
+		/* what a budget shares out: read by the other watches */
+		snprintf(key, sizeof key, "budget:%s", w->cw->name);
+		snprintf(msg, sizeof msg, "%.6f", w->stats.projected_usd);
+		if (isfinite(w->cfg->budget) && store_meta_put(w->store, key,
 		    msg) == -1) {
 			judge_dberr(w, err, errlen);
 			goto fail;

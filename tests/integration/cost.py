@@ -111,9 +111,21 @@ try:
     t.ok(rc == 0 and w.get('active') == 5 and w.get('idle') == 5 and
          w.get('new') == 0, 'after: 5 active, 5 idle, none new',
          '%s %s' % (w, err))
-    t.ok(w.get('pace_from') == 'stored traffic replayed' and
-         w.get('history_seconds') == DAY,
-         'after: pace from a day of stored traffic', w)
+    t.ok(w.get('pace_from') == 'the poll gaps the engine chose (poll, '
+         'budget)' and w.get('history_seconds') == DAY,
+         'after: pace from the poll gaps of a day of cycles', w)
+    t.ok(w.get('native_standard_usd_month') == 1.0 and
+         w.get('native_ratio_usd_month') == 2.0 and
+         w.get('native_anomaly_usd_month') == 3.0,
+         'after: 10 x 1 signal as native alarms: standard 1.00, ratio '
+         '2.00, anomaly 3.00', w)
+    tiers = {x['tier']: x for x in w.get('tiers', [])}
+    t.ok(tiers.get('busy', {}).get('entities') == 5 and
+         tiers['busy']['delay_added_max_seconds'] == 0 and
+         tiers.get('idle', {}).get('entities') == 5 and
+         tiers['idle']['mean_gap_cycles'] == 4,
+         'after: delay per tier: busy every cycle (0 s added), idle every '
+         '4th 15-min cycle', tiers)
     predicted = bootstrap + w.get('metrics_per_day', -1)
     print('# measured %d metrics over the day; predicted %d = bootstrap '
           '%d + %d a day' % (measured, predicted, bootstrap,
