@@ -97,6 +97,8 @@ int	 store_seterr(struct store *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* "what: <sqlite message>"; returns -1. */
 int	 store_dberr(struct store *, const char *what);
+int	 store_window_step(struct store *, sqlite3_stmt *, struct store_window *,
+	    const char *what);
 /*
  * The cached statement id (prepared from sql on first use), reset and with
  * no bindings; NULL with the error set on failure.

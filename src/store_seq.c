@@ -142,14 +142,5 @@ store_rollup_tod(struct store *s, const char *watch, const char *entity,
 		store_done(st);
 		return store_dberr(s, "bind");
 	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->requests = sqlite3_column_int64(st, 0);
-		out->errors = sqlite3_column_int64(st, 1);
-		out->hours = sqlite3_column_int64(st, 2);
-	}
-	store_done(st);
-	if (rc != SQLITE_ROW)
-		return store_dberr(s, "rollup time-of-day window");
-	return 0;
+	return store_window_step(s, st, out, "rollup time-of-day window");
 }

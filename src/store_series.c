@@ -332,6 +332,19 @@ store_rollup_window(struct store *s, const char *watch, const char *entity,
 		store_done(st);
 		return store_dberr(s, "bind");
 	}
+	return store_window_step(s, st, out, "rollup window");
+}
+
+/*
+ * Steps st, a bound query of (requests, errors, hours) sums over rollup
+ * rows, into out; finalizes it. 0, or -1 naming what.
+ */
+int
+store_window_step(struct store *s, sqlite3_stmt *st, struct store_window *out,
+    const char *what)
+{
+	int	rc;
+
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		out->requests = sqlite3_column_int64(st, 0);
@@ -340,7 +353,7 @@ store_rollup_window(struct store *s, const char *watch, const char *entity,
 	}
 	store_done(st);
 	if (rc != SQLITE_ROW)
-		return store_dberr(s, "rollup window");
+		return store_dberr(s, what);
 	return 0;
 }
 
