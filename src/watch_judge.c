@@ -157,6 +157,45 @@ judge_series(const struct watch_data *d, long q)
 	return &d->series[q];
 }
 
+/* The fields every spike alert of s at period p starts with. */
+static void
+judge_alert_start(struct watch *w, struct watch_entity *e,
+    struct watch_series *s, enum detector_transition tr, int64_t p,
+    struct alert *a)
+{
+	alert_init(a, ALERT_SPIKE);
+	a->status = tr == DETECTOR_TR_RESOLVED ? ALERT_RESOLVED : ALERT_FIRING;
+	a->repeat = tr == DETECTOR_TR_REPEAT;
+	a->at = (time_t)(p + w->cw->period);
+	util_strlcpy(a->watch, w->cw->name, sizeof a->watch);
+	util_strlcpy(a->entity, e->name, sizeof a->entity);
+	util_strlcpy(a->signal, s->def->signal, sizeof a->signal);
+	a->value = s->last_value;
+	a->baseline = s->last_baseline;
+}
+
+/*
+ * Adds the watch's labels, runbook and console link to a, and a to the
+ * report and batch (either may be NULL); rule names the metric rule in
+ * the log line (NULL: a count alert).
+ */
+static void
+judge_alert_send(struct watch *w, struct watch_entity *e,
+    struct watch_series *s, enum detector_transition tr, struct alert *a,
+    struct alert_batch *batch, const char *rule)
+{
+	alert_links_watch(a, w->cw, w->region);
+	if (w->report != NULL)
+		alert_batch_add(w->report, a, w->cw->sink_ptrs);
+	if (batch != NULL)
+		alert_batch_add(batch, a, w->cw->sink_ptrs);
+	log_info("watch %s: %s %s %s at %lld%s%s%s", w->cw->name, e->name,
+	    s->def->signal, tr == DETECTOR_TR_RESOLVED ? "resolved" :
+	    tr == DETECTOR_TR_REPEAT ? "still firing" : "firing",
+	    (long long)a->at, rule != NULL ? " (" : "",
+	    rule != NULL ? rule : "", rule != NULL ? ")" : "");
+}
+
 static void
 judge_alert(struct watch *w, struct watch_entity *e, struct watch_series *s,
     enum detector_transition tr, int64_t p, const struct detector_judgement *j,
@@ -164,15 +203,7 @@ judge_alert(struct watch *w, struct watch_entity *e, struct watch_series *s,
 {
 	struct alert	a;
 
-	alert_init(&a, ALERT_SPIKE);
-	a.status = tr == DETECTOR_TR_RESOLVED ? ALERT_RESOLVED : ALERT_FIRING;
-	a.repeat = tr == DETECTOR_TR_REPEAT;
-	a.at = (time_t)(p + w->cw->period);
-	util_strlcpy(a.watch, w->cw->name, sizeof a.watch);
-	util_strlcpy(a.entity, e->name, sizeof a.entity);
-	util_strlcpy(a.signal, s->def->signal, sizeof a.signal);
-	a.value = s->last_value;
-	a.baseline = s->last_baseline;
+	judge_alert_start(w, e, s, tr, p, &a);
 	if (j != NULL && j->verdict != DETECTOR_NOT_JUDGED) {
 		a.value = j->rate;
 		a.baseline = j->p0;
@@ -186,15 +217,7 @@ judge_alert(struct watch *w, struct watch_entity *e, struct watch_series *s,
 		a.llr = j->llr;
 	}
 	a.score = score;
-	alert_links_watch(&a, w->cw, w->region);
-	if (w->report != NULL)
-		alert_batch_add(w->report, &a, w->cw->sink_ptrs);
-	if (batch != NULL)
-		alert_batch_add(batch, &a, w->cw->sink_ptrs);
-	log_info("watch %s: %s %s %s at %lld", w->cw->name, e->name,
-	    s->def->signal, tr == DETECTOR_TR_RESOLVED ? "resolved" :
-	    tr == DETECTOR_TR_REPEAT ? "still firing" : "firing",
-	    (long long)a.at);
+	judge_alert_send(w, e, s, tr, &a, batch, NULL);
 }
 
 /*
@@ -599,13 +622,7 @@ judge_metric_alert(struct watch *w, struct watch_entity *e,
 {
 	struct alert	a;
 
-	alert_init(&a, ALERT_SPIKE);
-	a.status = tr == DETECTOR_TR_RESOLVED ? ALERT_RESOLVED : ALERT_FIRING;
-	a.repeat = tr == DETECTOR_TR_REPEAT;
-	a.at = (time_t)(p + w->cw->period);
-	util_strlcpy(a.watch, w->cw->name, sizeof a.watch);
-	util_strlcpy(a.entity, e->name, sizeof a.entity);
-	util_strlcpy(a.signal, s->def->signal, sizeof a.signal);
+	judge_alert_start(w, e, s, tr, p, &a);
 	a.value = y->value;
 	a.baseline = y->baseline;
 	a.score = y->score;
@@ -616,14 +633,7 @@ judge_metric_alert(struct watch *w, struct watch_entity *e,
 	s->why_lo = y->lo;
 	s->why_hi = y->hi;
 	s->why_dirty = 1;
-	if (w->report != NULL)
-		alert_batch_add(w->report, &a, w->cw->sink_ptrs);
-	if (batch != NULL)
-		alert_batch_add(batch, &a, w->cw->sink_ptrs);
-	log_info("watch %s: %s %s %s at %lld (%s)", w->cw->name, e->name,
-	    s->def->signal, tr == DETECTOR_TR_RESOLVED ? "resolved" :
-	    tr == DETECTOR_TR_REPEAT ? "still firing" : "firing",
-	    (long long)a.at, y->rule);
+	judge_alert_send(w, e, s, tr, &a, batch, y->rule);
 }
 
 /* detector = static: the value against above and below, period by period. */

@@ -302,7 +302,9 @@ try:
               '[watch fleet]\nkind = metric\nnamespace = App\n'
               'metric = Lat\ndimensions = Fn=*\nexclude = Fn=*-canary\n'
               'period = 1m\nbaseline = 1h\ndetector = static\n'
-              'above = 1000\n[sink hook]\ntype = webhook\n'
+              'above = 1000\nlabels = team=infra\n'
+              'runbook = https://wiki.example.com/runbooks/latency\n'
+              '[sink hook]\ntype = webhook\n'
               'url = %s/hooks/fleet\n' % (state, sim.url))
     e = clean_env(AWS_ACCESS_KEY_ID=KEY[0], AWS_SECRET_ACCESS_KEY=KEY[1],
                   AWS_ENDPOINT_URL=sim.url, TMPDIR=tmp)
@@ -336,6 +338,16 @@ try:
                                       sim.ctl('GET', 'hooks')),
          'fleet: the new series fires on its own (static above), the '
          'excluded one never', hk)
+    a = {}
+    try:
+        a = json.loads(hk[0]['body'])['alerts'][0]
+    except (ValueError, KeyError, IndexError, TypeError):
+        pass
+    t.ok(a.get('labels') == {'team': 'infra'} and
+         a.get('runbook', '').endswith('/runbooks/latency') and
+         'console.aws.amazon.com' in a.get('console_url', ''),
+         'fleet: a metric alert carries the watch\'s labels, runbook and '
+         'console link', a)
 finally:
     if proc is not None:
         proc.terminate()
