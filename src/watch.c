@@ -21,7 +21,7 @@
 #include "cost.h"
 #include "log.h"
 #include "loop.h"
-#include "poll.h"
+#include "cadence.h"
 #include "store.h"
 #include "util.h"
 #include "watch.h"
@@ -1182,7 +1182,7 @@ void
 watch_pace(struct watch *w, struct watch_entity *e)
 {
 	const struct watch_series	*s;
-	struct poll_in			 in;
+	struct cadence_in			 in;
 	int64_t				 P = w->cw->period, from, c;
 	double				 req, rec, best = -1, brec = 0;
 	size_t				 i, i0, i1;
@@ -1200,16 +1200,16 @@ watch_pace(struct watch *w, struct watch_entity *e)
 	i0 = (size_t)((from - w->fstart) / P);
 	i1 = (size_t)((w->fend - w->fstart) / P);
 	memset(&in, 0, sizeof in);
-	in.state = POLL_OK;
+	in.state = CADENCE_OK;
 	for (k = 0; k < e->nseries; k++) {
 		s = &e->series[k];
 		if (s->st.state == DETECTOR_ST_FIRING)
-			in.state = POLL_FIRING;
+			in.state = CADENCE_FIRING;
 		else if (s->st.state == DETECTOR_ST_PENDING &&
-		    in.state != POLL_FIRING)
-			in.state = POLL_PENDING;
-		else if (s->rising && in.state == POLL_OK)
-			in.state = POLL_RISING;
+		    in.state != CADENCE_FIRING)
+			in.state = CADENCE_PENDING;
+		else if (s->rising && in.state == CADENCE_OK)
+			in.state = CADENCE_RISING;
 		if (s->iden < 0 || (q = e->qfine[s->iden]) < 0 ||
 		    (size_t)q >= w->dfine.n || w->dfine.rows == NULL)
 			continue;
@@ -1217,18 +1217,18 @@ watch_pace(struct watch *w, struct watch_entity *e)
 		for (i = i0; i < i1; i++)
 			if (watch_row_get(&w->dfine.rows[q], i, &c) && c > 0) {
 				req += (double)c;
-				if (i + POLL_RECENT >= i1)
+				if (i + CADENCE_RECENT >= i1)
 					rec += (double)c;
 			}
 		if (req > best && i1 > i0) {
 			best = req;
-			brec = rec / (double)(i1 - i0 < POLL_RECENT ?
-			    i1 - i0 : POLL_RECENT);
+			brec = rec / (double)(i1 - i0 < CADENCE_RECENT ?
+			    i1 - i0 : CADENCE_RECENT);
 		}
 	}
 	if (best >= 0 && i1 > i0)
-		e->rate = poll_rate(e->rate, best, (int64_t)(i1 - i0), brec,
-		    P, POLL_TAU, w->dp.min_requests, &outage);
+		e->rate = cadence_rate(e->rate, best, (int64_t)(i1 - i0), brec,
+		    P, CADENCE_TAU, w->dp.min_requests, &outage);
 	in.rate = e->rate;
 	in.outage = outage;
 	in.idle = (int64_t)w->now - e->traffic > WATCH_IDLE_AFTER;
@@ -1241,9 +1241,9 @@ watch_pace(struct watch *w, struct watch_entity *e)
 	/* a poll of an entity with traffic covers every period since */
 	in.cover = (WATCH_CATCHUP_MAX - w->cfg->lag - w->cfg->reread) /
 	    (w->cfg->interval > 0 ? w->cfg->interval : 60);
-	e->agap = poll_cycles(&in);
+	e->agap = cadence_cycles(&in);
 	/* the budget stretches only what is settled */
-	e->gap = in.state == POLL_OK && e->bgap > e->agap ? e->bgap : e->agap;
+	e->gap = in.state == CADENCE_OK && e->bgap > e->agap ? e->bgap : e->agap;
 }
 
 /* GetMetricData USD a month of an entity polled every gap cycles. */

@@ -34,7 +34,7 @@ struct watch_series {
 	int		 inum, iden;	/* indexes in entity metrics */
 	int		 found;		/* alert row existed */
 	int		 changed;
-	int		 rising;	/* last judged window: poll_rising() */
+	int		 rising;	/* last judged window: cadence_rising() */
 	struct detector_alert st;
 	double		 last_value, last_baseline;
 	/* metric watch: the detector, fed in time order across cycles */
@@ -76,7 +76,7 @@ struct watch_entity {
 	int64_t		 traffic;	/* newest period with requests */
 	int64_t		 saved_boot, saved_polled, saved_traffic;
 	double		 rate, saved_rate;	/* requests a period; < 0 unknown */
-	int		 gap, saved_gap;	/* cycles between polls (poll.h) */
+	int		 gap, saved_gap;	/* cycles between polls (cadence.h) */
 	int		 agap, saved_agap;	/* the gap poll = auto chose */
 	int		 bgap;		/* budget: at least this gap; 0 none */
 	int64_t		 mfend;		/* metric: fine window end fetched */
@@ -177,7 +177,7 @@ int	 watch_commit(struct watch *, char *err, size_t errlen);
 int	 watch_row_get(const struct watch_row *, size_t i, int64_t *v);
 /*
  * After e was judged this cycle: its smoothed traffic from the periods
- * fetched since its last poll, and the gap to its next poll (poll.h).
+ * fetched since its last poll, and the gap to its next poll (cadence.h).
  */
 void	 watch_pace(struct watch *, struct watch_entity *);
 /* Meta key of an entity into out. */

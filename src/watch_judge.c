@@ -21,7 +21,7 @@
 #include "alert.h"
 #include "config.h"
 #include "log.h"
-#include "poll.h"
+#include "cadence.h"
 #include "store.h"
 #include "util.h"
 #include "watch.h"
@@ -476,7 +476,7 @@ judge_count(struct watch *w, struct watch_entity *e, struct watch_series *s,
 			w->stats.judged++;
 			excess = j.excess;
 		}
-		s->rising = poll_rising(w->dp.min_errors, w->dp.min_ratio,
+		s->rising = cadence_rising(w->dp.min_errors, w->dp.min_ratio,
 		    w->dp.alpha, j.n, j.e, j.p0);
 		if (excess && !w->backtest && store_datapoint_mark(w->store,
 		    cw->name, e->name, s->def->signal, p, P, 1) == -1) {

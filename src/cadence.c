@@ -1,5 +1,5 @@
 /*
- * The polling rule of count watches: see include/poll.h and
+ * The polling rule of count watches: see include/cadence.h and
  * doc/design-notes.md "Polling cadence".
  */
 #include "autoconf.h"
@@ -7,7 +7,7 @@
 #include <math.h>
 
 #include "detector.h"
-#include "poll.h"
+#include "cadence.h"
 
 static int
 poll_capped(int64_t cycles, int64_t capc)
@@ -19,12 +19,12 @@ poll_capped(int64_t cycles, int64_t capc)
 	return (int)cycles;
 }
 
-static int	poll_cycles_uncovered(const struct poll_in *);
+static int	cadence_uncovered(const struct cadence_in *);
 
 int
-poll_cycles(const struct poll_in *in)
+cadence_cycles(const struct cadence_in *in)
 {
-	int	c = poll_cycles_uncovered(in);
+	int	c = cadence_uncovered(in);
 
 	if (!in->idle && in->cover >= 1 && c > in->cover)
 		c = (int)in->cover;
@@ -32,7 +32,7 @@ poll_cycles(const struct poll_in *in)
 }
 
 static int
-poll_cycles_uncovered(const struct poll_in *in)
+cadence_uncovered(const struct cadence_in *in)
 {
 	int64_t	 iv = in->interval > 0 ? in->interval : 1, capc, fixc;
 	double	 need, secs;
@@ -40,7 +40,7 @@ poll_cycles_uncovered(const struct poll_in *in)
 	capc = in->cap / iv;
 	if (capc < 1)
 		capc = 1;
-	if (in->state != POLL_OK)
+	if (in->state != CADENCE_OK)
 		return 1;
 	if (in->fixed > 0) {
 		fixc = (in->fixed + iv - 1) / iv;
@@ -66,7 +66,7 @@ poll_cycles_uncovered(const struct poll_in *in)
 }
 
 int
-poll_rising(double min_errors, double min_ratio, double alpha, double n,
+cadence_rising(double min_errors, double min_ratio, double alpha, double n,
     double e, double p0)
 {
 	double	 half = min_errors / 2;
@@ -80,7 +80,7 @@ poll_rising(double min_errors, double min_ratio, double alpha, double n,
 }
 
 double
-poll_rate(double rate, double requests, int64_t k, double recent,
+cadence_rate(double rate, double requests, int64_t k, double recent,
     int64_t period, int64_t tau, double min_requests, int *outage)
 {
 	double	 mean, a;

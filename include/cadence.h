@@ -7,26 +7,26 @@
  * quiet entity polled every k cycles loses no period, only latency.
  * Pure: no I/O, no allocation, no global state.
  */
-#ifndef CWG_POLL_H
-#define CWG_POLL_H
+#ifndef CWG_CADENCE_H
+#define CWG_CADENCE_H
 
 #include <stdint.h>
 
 /* What the entity's series show after its last poll (the worst of them). */
-enum poll_state {
-	POLL_OK = 0,
-	POLL_RISING,	/* a window with evidence, not yet significant */
-	POLL_PENDING,
-	POLL_FIRING
+enum cadence_state {
+	CADENCE_OK = 0,
+	CADENCE_RISING,	/* a window with evidence, not yet significant */
+	CADENCE_PENDING,
+	CADENCE_FIRING
 };
 
-struct poll_in {
+struct cadence_in {
 	double		 rate;		/* requests per period, smoothed;
 					   < 0: unknown (a new entity) */
 	int		 outage;	/* was busy, its newest periods had
 					   no requests (not yet idle) */
 	int		 idle;		/* no requests for WATCH_IDLE_AFTER */
-	enum poll_state	 state;
+	enum cadence_state	 state;
 	int		 current;	/* the gap chosen last, cycles (>= 1) */
 	double		 min_requests;	/* of the watch's detector */
 	int64_t		 period;	/* watch period, seconds */
@@ -50,7 +50,7 @@ struct poll_in {
  * Unless idle, never more than cover cycles (a longer gap would lose
  * periods older than one poll can fetch).
  */
-int	 poll_cycles(const struct poll_in *);
+int	 cadence_cycles(const struct cadence_in *);
 
 /*
  * Whether a judged window of n requests and e errors against the
@@ -59,23 +59,23 @@ int	 poll_cycles(const struct poll_in *);
  * binomial tail P(X >= e | n, p0) at most sqrt(alpha) (half way to the
  * test's threshold on the log scale).
  */
-int	 poll_rising(double min_errors, double min_ratio, double alpha,
+int	 cadence_rising(double min_errors, double min_ratio, double alpha,
 	    double n, double e, double p0);
 
 /*
  * The smoothed traffic after a poll that fetched k new periods with
  * requests in total (no datapoint: 0), recent a period on average in the
- * newest POLL_RECENT of them: an exponential average with a time constant
+ * newest CADENCE_RECENT of them: an exponential average with a time constant
  * of tau seconds, but never below recent (traffic that grows is busy at
  * once; traffic that falls away decays); rate < 0 (unknown) takes the
  * larger of the means. *outage (may be NULL) is set when the new periods
  * had no requests while the rate said busy (at least min_requests): the
  * rate is then kept, so an outage does not make a busy entity look quiet.
  */
-double	 poll_rate(double rate, double requests, int64_t k, double recent,
+double	 cadence_rate(double rate, double requests, int64_t k, double recent,
 	    int64_t period, int64_t tau, double min_requests, int *outage);
 
-#define POLL_RECENT	5	/* periods */
-#define POLL_TAU	900	/* seconds: the rate's time constant */
+#define CADENCE_RECENT	5	/* periods */
+#define CADENCE_TAU	900	/* seconds: the rate's time constant */
 
 #endif
