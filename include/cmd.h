@@ -45,5 +45,12 @@ struct config;
 struct config *cmd_config_load(const struct cmd_ctx *, char **cause);
 /* `config check --online` after a successful offline check: 0 or 1. */
 int	cmd_config_online(struct cmd_ctx *, struct config *);
+/*
+ * `cwguard config iam-policy [--account ID] [--audit]` and `config cost
+ * [--offline]` (cmd_iam_policy.c, cmd_cost.c): argv[0] is the subcommand.
+ * Return the exit code (0, 64 usage, 78 bad config, ...).
+ */
+int	cmd_config_iam_policy(struct cmd_ctx *, int, char **);
+int	cmd_config_cost(struct cmd_ctx *, int, char **);
 
 #endif

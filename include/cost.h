@@ -18,7 +18,6 @@
 
 #include "config.h"
 
-struct cmd_ctx;
 struct store;
 
 /*
@@ -233,7 +232,19 @@ void	 cost_report_cleanup(struct cost_report *);
 /* The table, or one JSON object on one line. 0, or -1 on a write error. */
 int	 cost_report_print(const struct cost_report *, int json, FILE *);
 
-/* `cwguard config cost [--offline]`: argv[0] is "cost". Exit code. */
-int	 cost_cmd(struct cmd_ctx *, int argc, char **argv);
+/*
+ * ListMetrics for every watch and DescribeLogGroups for every logs source
+ * of cfg: fills disc (one per watch, in config order) and groups (one per
+ * logs source). 0, or -1 with err (what failed; what succeeded is still
+ * filled in). Free disc with cost_free_discovery().
+ */
+int	 cost_discover(const struct config *cfg, time_t now,
+	    struct cost_discovery *disc, struct cost_groups *groups, char *err,
+	    size_t errlen);
+/* Adds a note (printf format) to r's notes, once. */
+void	 cost_note(struct cost_report *r, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Frees the n entries of d (NULL is fine) and d. */
+void	 cost_free_discovery(struct cost_discovery *d, size_t n);
 
 #endif

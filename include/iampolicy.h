@@ -21,7 +21,6 @@
 #ifndef CWG_IAMPOLICY_H
 #define CWG_IAMPOLICY_H
 
-struct cmd_ctx;
 struct config;
 
 /* iampolicy_json() flags. */
@@ -41,11 +40,5 @@ char	*iampolicy_json(const struct config *cfg, const char *account,
 
 /* "aws", "aws-cn" or "aws-us-gov" for a region (NULL or "*": "aws"). */
 const char *iampolicy_partition(const char *region);
-
-/*
- * `cwguard config iam-policy [--account ID] [--audit]`: argv[0] is
- * "iam-policy". Returns the exit code (0, 64 usage, 78 bad config).
- */
-int	 iampolicy_cmd(struct cmd_ctx *, int argc, char **argv);
 
 #endif

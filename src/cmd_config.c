@@ -193,10 +193,10 @@ cmd_config(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	/* iam-policy parses its own options (--account, --audit). */
 	if (strcmp(config_subs[i].name, "iam-policy") == 0)
-		return iampolicy_cmd(ctx, argc - 1, argv + 1);
+		return cmd_config_iam_policy(ctx, argc - 1, argv + 1);
 	/* cost too (--offline). */
 	if (strcmp(config_subs[i].name, "cost") == 0)
-		return cost_cmd(ctx, argc - 1, argv + 1);
+		return cmd_config_cost(ctx, argc - 1, argv + 1);
 	if ((rc = config_sub_help(i, argc - 1, argv + 1, &online)) != -1)
 		return rc;
 	return config_check(ctx, online);
