@@ -12,7 +12,6 @@
 #include <sys/queue.h>
 
 #include <ev.h>
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,8 +21,8 @@
 
 #include "alert.h"
 #include "buf.h"
-#include "cmd.h"
 #include "config.h"
+#include "daemon.h"
 #include "engine.h"
 #include "http.h"
 #include "log.h"
@@ -70,7 +69,7 @@ struct daemon_source {
 };
 
 struct daemon {
-	struct cmd_ctx		*ctx;
+	const char		*config_path;	/* re-read on SIGHUP */
 	struct config		*cfg;
 	struct engine		*eng;
 	struct secretref	*secrets;
@@ -877,9 +876,9 @@ daemon_do_reload(struct daemon *d)
 	size_t			 ncounts;
 
 	d->reload_wanted = 0;
-	if ((ncfg = config_load(d->ctx->config_path, &cause)) == NULL) {
+	if ((ncfg = config_load(d->config_path, &cause)) == NULL) {
 		d->reload_failures++;
-		daemon_log_reload_errors(d->ctx->config_path, cause);
+		daemon_log_reload_errors(d->config_path, cause);
 		free(cause);
 		goto resume;
 	}
@@ -931,52 +930,23 @@ daemon_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	daemon_settle(d);
 }
 
-static void
-daemon_usage(FILE *f)
-{
-	fprintf(f, "usage: cwguard run\n\n"
-	    "Runs in the foreground until SIGTERM or SIGINT: every watch and\n"
-	    "logs source on its own timer, notifications delivered from the\n"
-	    "outbox. SIGHUP re-reads the config. Under systemd Type=notify\n"
-	    "it reports READY, STATUS and WATCHDOG.\n");
-}
-
 int
-cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
+daemon_main(const char *config_path, int verbosity)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct ev_loop	*loop;
 	struct daemon	 d;
 	char		*cause = NULL, err[512];
 	double		 wd;
-	int		 ch;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			daemon_usage(stdout);
-			return CMD_EX_OK;
-		default:
-			daemon_usage(stderr);
-			return CMD_EX_USAGE;
-		}
-	}
-	if (optind < argc) {
-		daemon_usage(stderr);
-		return CMD_EX_USAGE;
-	}
 	memset(&d, 0, sizeof d);
-	d.ctx = ctx;
+	d.config_path = config_path;
 	d.started = time(NULL);
-	if ((d.cfg = config_load(ctx->config_path, &cause)) == NULL) {
+	if ((d.cfg = config_load(config_path, &cause)) == NULL) {
 		fprintf(stderr, "%s", cause != NULL ? cause : "");
 		free(cause);
-		return CMD_EX_CONFIG;
+		return DAEMON_EX_CONFIG;
 	}
-	if (ctx->verbosity == 0)
+	if (verbosity == 0)
 		log_set_level(d.cfg->log_level);
 	log_set_json(d.cfg->log_format == CONFIG_LOG_JSON);
 	loop = loop_get();
