@@ -546,6 +546,7 @@ config_free(struct config *cfg)
 		free(w->sink_ptrs);
 		config_list_free(w->labels);
 		free(w->runbook);
+		free(w->poll);
 		free(w);
 	}
 	while ((lg = TAILQ_FIRST(&cfg->logs)) != NULL) {

@@ -162,4 +162,21 @@ fi
 grep -q '^\*/5 \* \* \* \*.*cwguard.* check' "$SRCDIR/contrib/cwguard.cron"
 ok $? "cwguard.cron runs check every 5 minutes"
 
+# The Debian package's /etc/cwguard/cwguard.conf (debian/conffile.awk over
+# the example) passes config check as installed: no sink, nothing that
+# names one. debian/ is not in the tarball: skipped there.
+if [ -f "$SRCDIR/debian/conffile.awk" ]; then
+	awk -f "$SRCDIR/debian/conffile.awk" "$example" >"$TMPD/pkg.conf"
+	chmod 600 "$TMPD/pkg.conf"
+	"$CWGUARD" -c "$TMPD/pkg.conf" config check >"$TMPD/pkg.out" 2>&1
+	rc=$?
+	ok $rc "the packaged conffile passes config check"
+	[ $rc -eq 0 ] || sed 's/^/#   /' "$TMPD/pkg.out" | tail -3
+	grep -q '^\[sink ' "$TMPD/pkg.conf"
+	[ $? -ne 0 ]; ok $? "the packaged conffile has no sink"
+else
+	echo "ok $((tap_n += 1)) - packaged conffile # SKIP no debian/"
+	echo "ok $((tap_n += 1)) - packaged conffile sinks # SKIP no debian/"
+fi
+
 tap_done
