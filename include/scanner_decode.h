@@ -35,6 +35,8 @@ size_t	 scanner_decode_b64(const char *, size_t, unsigned char *out,
 	    size_t outlen);
 /* 1 if decoded bytes look like text (no NUL, >= 95 % printable). */
 int	 scanner_decode_text_like(const unsigned char *, size_t);
+/* The 6-bit value of a base64 or base64url character, or -1. */
+int	 scanner_decode_b64_value(unsigned char);
 /*
  * Percent-decodes s into out (at most outlen bytes); map (outlen + 1
  * entries) gets, for each decoded byte, the offset in s it came from, and

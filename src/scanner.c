@@ -248,22 +248,6 @@ valid_crc32_b62(const char *s, size_t len, size_t prefix)
 	return memcmp(want, s + prefix + 30, 6) == 0;
 }
 
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
 /* Standard or URL-safe base64, padding ignored; -1 if bad or too long. */
 static ssize_t
 b64_decode(const char *s, size_t len, unsigned char *out, size_t outlen)
@@ -275,7 +259,7 @@ b64_decode(const char *s, size_t len, unsigned char *out, size_t outlen)
 	for (i = 0; i < len; i++) {
 		if (s[i] == '=')
 			break;
-		if ((v = b64_value((unsigned char)s[i])) < 0)
+		if ((v = scanner_decode_b64_value((unsigned char)s[i])) < 0)
 			return -1;
 		acc = (acc << 6) | (uint32_t)v;
 		bits += 6;
@@ -797,7 +781,8 @@ is_b64_line(const char *s, size_t len)
 	if (len == 0 || len > 128)
 		return 0;
 	for (i = 0; i < len; i++)
-		if (b64_value((unsigned char)s[i]) < 0 && s[i] != '=')
+		if (scanner_decode_b64_value((unsigned char)s[i]) < 0 &&
+		    s[i] != '=')
 			return 0;
 	return 1;
 }

@@ -77,8 +77,8 @@ b64_char(unsigned char c)
 	    c == '_';
 }
 
-static int
-b64_val(unsigned char c)
+int
+scanner_decode_b64_value(unsigned char c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -130,7 +130,7 @@ scanner_decode_b64(const char *s, size_t len, unsigned char *out,
 	int		bits = 0, v;
 
 	for (i = 0; i < len && o < outlen; i++) {
-		if ((v = b64_val((unsigned char)s[i])) < 0)
+		if ((v = scanner_decode_b64_value((unsigned char)s[i])) < 0)
 			break;
 		acc = (acc << 6) | (uint32_t)v;
 		bits += 6;
