@@ -214,12 +214,6 @@ done:
 	return rc;
 }
 
-static enum sink_result
-og_classify(const struct sink_answer *a, char *why, size_t whylen)
-{
-	return sink_classify_http(a, why, whylen);
-}
-
 const struct sink_ops sink_opsgenie_ops = {
-	CONFIG_SINK_OPSGENIE, og_render, og_classify
+	CONFIG_SINK_OPSGENIE, og_render, sink_classify_http
 };

@@ -157,12 +157,6 @@ done:
 	return rc;
 }
 
-static enum sink_result
-pd_classify(const struct sink_answer *a, char *why, size_t whylen)
-{
-	return sink_classify_http(a, why, whylen);
-}
-
 const struct sink_ops sink_pagerduty_ops = {
-	CONFIG_SINK_PAGERDUTY, pd_render, pd_classify
+	CONFIG_SINK_PAGERDUTY, pd_render, sink_classify_http
 };

@@ -267,12 +267,6 @@ done:
 	return rc;
 }
 
-static enum sink_result
-slack_classify(const struct sink_answer *a, char *why, size_t whylen)
-{
-	return sink_classify_http(a, why, whylen);
-}
-
 const struct sink_ops sink_slack_ops = {
-	CONFIG_SINK_SLACK, slack_render, slack_classify
+	CONFIG_SINK_SLACK, slack_render, sink_classify_http
 };

@@ -212,12 +212,6 @@ done:
 	return rc;
 }
 
-static enum sink_result
-teams_classify(const struct sink_answer *a, char *why, size_t whylen)
-{
-	return sink_classify_http(a, why, whylen);
-}
-
 const struct sink_ops sink_teams_ops = {
-	CONFIG_SINK_TEAMS, teams_render, teams_classify
+	CONFIG_SINK_TEAMS, teams_render, sink_classify_http
 };

@@ -114,12 +114,6 @@ webhook_render(const struct config_sink *s, const struct sink_msg *m,
 	return 0;
 }
 
-static enum sink_result
-webhook_classify(const struct sink_answer *a, char *why, size_t whylen)
-{
-	return sink_classify_http(a, why, whylen);
-}
-
 const struct sink_ops sink_webhook_ops = {
-	CONFIG_SINK_WEBHOOK, webhook_render, webhook_classify
+	CONFIG_SINK_WEBHOOK, webhook_render, sink_classify_http
 };
